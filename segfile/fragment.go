@@ -1,0 +1,174 @@
+package segfile
+
+import (
+	"encoding/binary"
+	"io"
+)
+
+// FragmentWriter accumulates the samples of one fragment for every track and writes them as moof+mdat.
+// It reuses its buffers, so after the first fragments the per-sample path allocates nothing; payloads are
+// copied once, into the track's mdat area, in the length-prefixed form MP4 needs.
+type FragmentWriter struct {
+	tracks []*fragTrack
+	hdr    []byte
+}
+
+type fragTrack struct {
+	id       uint32
+	baseTime uint64
+	entries  []sampleEntry
+	data     []byte
+}
+
+type sampleEntry struct {
+	duration uint32
+	size     uint32
+	flags    uint32
+	cto      int32
+}
+
+const (
+	sampleFlagsSync    = 0x02000000 // depends on no other sample
+	sampleFlagsNonSync = 0x01010000 // depends on others, is a non-sync sample
+)
+
+// NewFragmentWriter makes a writer for tracks with these IDs, in this order.
+func NewFragmentWriter(trackIDs ...uint32) *FragmentWriter {
+	w := &FragmentWriter{}
+	for _, id := range trackIDs {
+		w.tracks = append(w.tracks, &fragTrack{id: id})
+	}
+	return w
+}
+
+// Samples returns how many samples track i holds.
+func (w *FragmentWriter) Samples(i int) int { return len(w.tracks[i].entries) }
+
+// Bytes returns the payload bytes held for all tracks.
+func (w *FragmentWriter) Bytes() int {
+	n := 0
+	for _, t := range w.tracks {
+		n += len(t.data)
+	}
+	return n
+}
+
+// SetBaseTime sets the decode time, in the track's time scale from the segment start, of track i's first
+// sample in this fragment.
+func (w *FragmentWriter) SetBaseTime(i int, t uint64) { w.tracks[i].baseTime = t }
+
+// AppendNALUs appends one video sample made of nalus, with a 4-byte length before each.
+func (w *FragmentWriter) AppendNALUs(i int, nalus [][]byte, sync bool, cto int32) {
+	t := w.tracks[i]
+	start := len(t.data)
+	for _, n := range nalus {
+		t.data = binary.BigEndian.AppendUint32(t.data, uint32(len(n)))
+		t.data = append(t.data, n...)
+	}
+	t.add(uint32(len(t.data)-start), sync, cto)
+}
+
+// AppendSample appends one sample whose payload is stored as is.
+func (w *FragmentWriter) AppendSample(i int, payload []byte, sync bool) {
+	t := w.tracks[i]
+	t.data = append(t.data, payload...)
+	t.add(uint32(len(payload)), sync, 0)
+}
+
+func (t *fragTrack) add(size uint32, sync bool, cto int32) {
+	flags := uint32(sampleFlagsNonSync)
+	if sync {
+		flags = sampleFlagsSync
+	}
+	t.entries = append(t.entries, sampleEntry{size: size, flags: flags, cto: cto})
+}
+
+// SetLastDuration sets the duration of track i's last sample, known only once the next one arrives.
+func (w *FragmentWriter) SetLastDuration(i int, d uint32) {
+	t := w.tracks[i]
+	if n := len(t.entries); n > 0 {
+		t.entries[n-1].duration = d
+	}
+}
+
+// Duration returns the sum of track i's sample durations.
+func (w *FragmentWriter) Duration(i int) uint64 {
+	var d uint64
+	for _, e := range w.tracks[i].entries {
+		d += uint64(e.duration)
+	}
+	return d
+}
+
+// WriteTo writes the fragment with sequence number seq to out and empties the writer. It returns the bytes
+// written. Tracks with no samples are left out.
+func (w *FragmentWriter) WriteTo(out io.Writer, seq uint32) (int64, error) {
+	h := w.marshalHeader(seq)
+	n, err := out.Write(h)
+	total := int64(n)
+	for _, t := range w.tracks {
+		if err != nil {
+			break
+		}
+		if len(t.data) > 0 {
+			n, err = out.Write(t.data)
+			total += int64(n)
+		}
+	}
+	for _, t := range w.tracks {
+		t.entries = t.entries[:0]
+		t.data = t.data[:0]
+	}
+	return total, err
+}
+
+// marshalHeader builds moof and the mdat header. Layout (ISO/IEC 14496-12):
+//
+//	moof { mfhd, traf { tfhd(default-base-is-moof), tfdt(v1), trun(v1: duration, size, flags, cto) }... }
+//	mdat header; then each track's data in track order.
+func (w *FragmentWriter) marshalHeader(seq uint32) []byte {
+	moofSize := 8 + 16
+	for _, t := range w.tracks {
+		if len(t.entries) > 0 {
+			moofSize += 8 + 16 + 20 + 20 + 16*len(t.entries)
+		}
+	}
+	b := w.hdr[:0]
+	b = appendBoxHeader(b, moofSize, "moof")
+	b = appendBoxHeader(b, 16, "mfhd")
+	b = binary.BigEndian.AppendUint32(b, 0)
+	b = binary.BigEndian.AppendUint32(b, seq)
+	dataOffset := moofSize + 8
+	for _, t := range w.tracks {
+		if len(t.entries) == 0 {
+			continue
+		}
+		b = appendBoxHeader(b, 8+16+20+20+16*len(t.entries), "traf")
+		b = appendBoxHeader(b, 16, "tfhd")
+		b = binary.BigEndian.AppendUint32(b, 0x020000) // version 0, default-base-is-moof
+		b = binary.BigEndian.AppendUint32(b, t.id)
+		b = appendBoxHeader(b, 20, "tfdt")
+		b = binary.BigEndian.AppendUint32(b, 1<<24) // version 1: 64-bit time
+		b = binary.BigEndian.AppendUint64(b, t.baseTime)
+		b = appendBoxHeader(b, 20+16*len(t.entries), "trun")
+		// version 1 (signed composition offsets); data offset, duration, size, flags, composition offset
+		b = binary.BigEndian.AppendUint32(b, 1<<24|0x000F01)
+		b = binary.BigEndian.AppendUint32(b, uint32(len(t.entries)))
+		b = binary.BigEndian.AppendUint32(b, uint32(dataOffset))
+		for _, e := range t.entries {
+			b = binary.BigEndian.AppendUint32(b, e.duration)
+			b = binary.BigEndian.AppendUint32(b, e.size)
+			b = binary.BigEndian.AppendUint32(b, e.flags)
+			b = binary.BigEndian.AppendUint32(b, uint32(e.cto))
+		}
+		dataOffset += len(t.data)
+	}
+	b = appendBoxHeader(b, dataOffset-moofSize, "mdat")
+	w.hdr = b
+	return b
+}
+
+func appendBoxHeader(b []byte, size int, typ string) []byte {
+	b = binary.BigEndian.AppendUint32(b, uint32(size))
+	return append(b, typ...)
+}

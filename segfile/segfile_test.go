@@ -1,0 +1,141 @@
+package segfile
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/bluenviron/mediacommon/v2/pkg/formats/fmp4"
+	"github.com/bluenviron/mediacommon/v2/pkg/formats/mp4/codecs"
+)
+
+// A 1920x1080 H.264 SPS (as cameras send it) and a PPS.
+var (
+	testSPS = []byte{0x67, 0x42, 0xc0, 0x28, 0xd9, 0x00, 0x78, 0x02, 0x27, 0xe5, 0x84, 0x00, 0x00, 0x03, 0x00, 0x04,
+		0x00, 0x00, 0x03, 0x00, 0xf0, 0x3c, 0x60, 0xc9, 0x20}
+	testPPS = []byte{0x68, 0xce, 0x3c, 0x80}
+)
+
+// writeTestSegment writes an init and n fragments of 25 one-frame-per-40ms samples, each starting on a
+// keyframe, and returns the bytes.
+func writeTestSegment(t testing.TB, info Info, n int) []byte {
+	t.Helper()
+	init, err := MarshalInit(info, []*fmp4.InitTrack{{ID: VideoTrackID, TimeScale: 90000,
+		Codec: &codecs.H264{SPS: testSPS, PPS: testPPS}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	out.Write(init)
+	w := NewFragmentWriter(VideoTrackID)
+	for f := 0; f < n; f++ {
+		w.SetBaseTime(0, uint64(f*25*3600))
+		for s := 0; s < 25; s++ {
+			w.AppendNALUs(0, [][]byte{{0x65, byte(f), byte(s)}}, s == 0, 0)
+			w.SetLastDuration(0, 3600)
+		}
+		if _, err := w.WriteTo(&out, uint32(f+1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out.Bytes()
+}
+
+func TestScanReadsWhatTheWriterWrote(t *testing.T) {
+	info := Info{CameraID: "cam-1", RunID: "run-abc", Start: 1_700_000_000_123_456_789}
+	b := writeTestSegment(t, info, 3)
+	f, err := Scan(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Info != info {
+		t.Fatalf("info %+v, want %+v", f.Info, info)
+	}
+	if f.TailError != nil || f.ValidSize != int64(len(b)) {
+		t.Fatalf("valid %d of %d, tail error %v", f.ValidSize, len(b), f.TailError)
+	}
+	if len(f.Fragments) != 3 {
+		t.Fatalf("%d fragments, want 3", len(f.Fragments))
+	}
+	for i, fr := range f.Fragments {
+		wantStart := info.Start + int64(i)*1e9
+		if fr.Start != wantStart || fr.Duration != 1e9 || !fr.Key {
+			t.Errorf("fragment %d: %+v, want start %d, 1 s, key", i, fr, wantStart)
+		}
+	}
+	if f.Fragments[0].Offset != f.InitSize {
+		t.Errorf("first fragment at %d, init is %d bytes", f.Fragments[0].Offset, f.InitSize)
+	}
+	// mediacommon's own parser must agree with our hand-written moof.
+	var parts fmp4.Parts
+	if err := parts.Unmarshal(b[f.InitSize:]); err != nil {
+		t.Fatal(err)
+	}
+	if len(parts) != 3 || len(parts[1].Tracks[0].Samples) != 25 || parts[1].Tracks[0].BaseTime != 25*3600 {
+		t.Fatalf("mediacommon reads %d parts", len(parts))
+	}
+	if s := parts[2].Tracks[0].Samples[3]; !bytes.Equal(s.Payload, []byte{0, 0, 0, 3, 0x65, 2, 3}) || !s.IsNonSyncSample {
+		t.Fatalf("sample payload %x sync %v", s.Payload, !s.IsNonSyncSample)
+	}
+}
+
+func TestScanStopsAtATornFragment(t *testing.T) {
+	b := writeTestSegment(t, Info{CameraID: "c", RunID: "r", Start: 1}, 3)
+	full, _ := Scan(bytes.NewReader(b), int64(len(b)))
+	for cut := full.Fragments[2].Offset + 1; cut < int64(len(b)); cut += 7 {
+		f, err := Scan(bytes.NewReader(b[:cut]), cut)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(f.Fragments) != 2 || f.ValidSize != full.Fragments[2].Offset || f.TailError == nil {
+			t.Fatalf("cut at %d: %d fragments, valid %d, tail error %v", cut, len(f.Fragments), f.ValidSize, f.TailError)
+		}
+	}
+}
+
+func TestScanRejectsOtherFiles(t *testing.T) {
+	for _, b := range [][]byte{nil, []byte("hello world, not an mp4"), make([]byte, 100)} {
+		if _, err := Scan(bytes.NewReader(b), int64(len(b))); err == nil {
+			t.Errorf("%q: no error", b)
+		}
+	}
+	p := filepath.Join(t.TempDir(), "x.mp4")
+	os.WriteFile(p, []byte("garbage"), 0o644)
+	if _, err := ScanFile(p); err == nil {
+		t.Error("garbage file scanned without error")
+	}
+}
+
+func TestTicksToNsDoesNotOverflow(t *testing.T) {
+	// 30 days of 90 kHz ticks: ticks*1e9 would overflow int64.
+	ticks := int64(30 * 24 * 3600 * 90000)
+	if got, want := TicksToNs(ticks, 90000), int64(30*24*3600)*1e9; got != want {
+		t.Fatalf("TicksToNs = %d, want %d", got, want)
+	}
+	if got := NsToTicks(TicksToNs(ticks+7, 90000), 90000); got != ticks+7 {
+		t.Fatalf("round trip %d", got)
+	}
+}
+
+func FuzzScan(f *testing.F) {
+	b := writeTestSegment(f, Info{CameraID: "c", RunID: "r", Start: 1}, 2)
+	f.Add(b)
+	f.Add(b[:len(b)-5])
+	f.Fuzz(func(t *testing.T, b []byte) {
+		file, err := Scan(bytes.NewReader(b), int64(len(b)))
+		if err != nil {
+			return
+		}
+		if file.ValidSize > int64(len(b)) || file.ValidSize < file.InitSize {
+			t.Fatalf("valid size %d outside [%d, %d]", file.ValidSize, file.InitSize, len(b))
+		}
+		prev := file.InitSize
+		for _, fr := range file.Fragments {
+			if fr.Offset != prev || fr.Size <= 0 {
+				t.Fatalf("fragment %+v does not follow %d", fr, prev)
+			}
+			prev = fr.Offset + fr.Size
+		}
+	})
+}
