@@ -30,8 +30,7 @@ func (s *Store) queryRefs(ctx context.Context, query string, args ...any) ([]Seg
 	return out, rows.Err()
 }
 
-// FinishedBefore returns the finished segments of camera that ended before cutoff, oldest first. An empty
-// camera means every camera not in except.
+// FinishedBefore returns the finished segments of camera that ended before cutoff, oldest first.
 func (s *Store) FinishedBefore(ctx context.Context, camera string, cutoff int64) ([]SegmentRef, error) {
 	return s.queryRefs(ctx, `SELECT camera_id, path, end_ns, bytes FROM segment
 WHERE camera_id = ? AND end_ns < ? AND writing = 0 ORDER BY end_ns`, camera, cutoff)

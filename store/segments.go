@@ -44,10 +44,11 @@ const (
 type Batch struct {
 	Segments []*Segment // inserted or, by path, updated
 	Events   []Event
+	Dropped  []string // paths of segments that ended without a fragment: rows to remove
 }
 
 // Empty reports whether the batch has nothing to write.
-func (b *Batch) Empty() bool { return len(b.Segments) == 0 && len(b.Events) == 0 }
+func (b *Batch) Empty() bool { return len(b.Segments) == 0 && len(b.Events) == 0 && len(b.Dropped) == 0 }
 
 // Apply writes a batch in one transaction.
 func (s *Store) Apply(ctx context.Context, b *Batch) error {
@@ -77,6 +78,11 @@ ON CONFLICT (path) DO UPDATE SET end_ns = excluded.end_ns, bytes = excluded.byte
 				seg.InitSize, seg.VideoCodec, seg.AudioCodec, seg.Width, seg.Height, blob, seg.Writing); err != nil {
 				return fmt.Errorf("index segment %s: %w", seg.Path, err)
 			}
+		}
+	}
+	for _, p := range b.Dropped {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM segment WHERE path = ?`, p); err != nil {
+			return fmt.Errorf("drop segment %s: %w", p, err)
 		}
 	}
 	for _, e := range b.Events {

@@ -1,0 +1,334 @@
+package recorder
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/bluenviron/gortsplib/v5"
+	"github.com/bluenviron/gortsplib/v5/pkg/base"
+	"github.com/bluenviron/gortsplib/v5/pkg/description"
+	"github.com/bluenviron/gortsplib/v5/pkg/format"
+	"github.com/bluenviron/gortsplib/v5/pkg/format/rtph264"
+	"github.com/bluenviron/gortsplib/v5/pkg/format/rtph265"
+	"github.com/bluenviron/mediacommon/v2/pkg/codecs/g711"
+	"github.com/bluenviron/mediacommon/v2/pkg/codecs/mpeg4audio"
+	"github.com/bluenviron/mediacommon/v2/pkg/codecs/opus"
+	"github.com/bluenviron/mediacommon/v2/pkg/formats/mp4/codecs"
+	"github.com/pion/rtp"
+)
+
+// errorReportInterval spaces out the logging of per-packet trouble (loss, decode errors, queue drops):
+// one line per interval with the counts, never one per packet.
+const errorReportInterval = 10 * time.Second
+
+// session is one RTSP session with a camera: it decodes access units on gortsplib's read goroutine and
+// hands them to the segment writer through a bounded queue, so a slow disk never stalls the read loop.
+type session struct {
+	cam    *camera
+	client *gortsplib.Client
+	queue  chan unit
+	resync atomic.Bool
+}
+
+func (c *camera) runSession(ctx context.Context) error {
+	c.setState(stateConnectingIfNotOnline(c), "connecting")
+	u, err := base.ParseURL(c.cfg.URL)
+	if err != nil {
+		return fmt.Errorf("invalid URL: %w", err)
+	}
+	s := &session{cam: c, queue: make(chan unit, c.queueSize)}
+	s.client = &gortsplib.Client{
+		Scheme:        u.Scheme,
+		Host:          u.Host,
+		Protocol:      transport(c.cfg.Transport),
+		ReadTimeout:   c.cfg.ReadTimeout,
+		OnPacketsLost: func(n uint64) { c.lost.Add(n) },
+		OnDecodeError: func(err error) { c.decodeErrors.Add(1) },
+	}
+	if err := s.client.Start(); err != nil {
+		return err
+	}
+	defer s.client.Close()
+
+	desc, _, err := s.client.Describe(u)
+	if err != nil {
+		return fmt.Errorf("describe: %w", err)
+	}
+	w, err := s.setup(desc)
+	if err != nil {
+		return err
+	}
+	if _, err := s.client.Play(nil); err != nil {
+		return fmt.Errorf("play: %w", err)
+	}
+	c.log.Info("playing", "codec", w.params.codec, "audio", audioName(w.audio))
+
+	writerDone := make(chan error, 1)
+	go func() { writerDone <- s.drain(w) }()
+	clientDone := make(chan error, 1)
+	go func() { clientDone <- s.client.Wait() }()
+
+	report := time.NewTicker(errorReportInterval)
+	defer report.Stop()
+	var reported [3]uint64
+	for {
+		select {
+		case <-ctx.Done():
+			s.stop(writerDone)
+			return ctx.Err()
+		case err := <-clientDone:
+			return errors.Join(err, s.stop(writerDone))
+		case err := <-writerDone:
+			s.client.Close()
+			close(s.queue)
+			return errors.Join(err, w.close())
+		case <-report.C:
+			s.reportTrouble(&reported)
+		}
+	}
+}
+
+// stop closes the client (its callbacks have returned when Close does), then lets the writer drain the
+// queue and close the segment, so what was received is recorded.
+func (s *session) stop(writerDone chan error) error {
+	s.client.Close()
+	close(s.queue)
+	return <-writerDone
+}
+
+func (s *session) drain(w *segmentWriter) error {
+	var err error
+	for u := range s.queue {
+		if err == nil {
+			err = w.write(&u)
+		}
+	}
+	return errors.Join(err, w.close())
+}
+
+func stateConnectingIfNotOnline(c *camera) string {
+	if st := c.Status().State; st == "offline" || st == StateDisabled {
+		return st // a retry of an offline camera is not a new state
+	}
+	return "connecting"
+}
+
+func transport(t string) *gortsplib.Protocol {
+	var p gortsplib.Protocol
+	switch t {
+	case "udp":
+		p = gortsplib.ProtocolUDP
+	case "auto":
+		return nil
+	default:
+		p = gortsplib.ProtocolTCP
+	}
+	return &p
+}
+
+func (s *session) push(u unit) {
+	if s.resync.Swap(false) {
+		u.resync = true
+	}
+	select {
+	case s.queue <- u:
+	default:
+		s.cam.drops.Add(1)
+		s.resync.Store(true)
+	}
+}
+
+func (s *session) reportTrouble(last *[3]uint64) {
+	c := s.cam
+	now := [3]uint64{c.lost.Load(), c.decodeErrors.Load(), c.drops.Load()}
+	if now != *last {
+		c.log.Warn("stream trouble in the last interval",
+			"packets_lost", now[0]-last[0], "decode_errors", now[1]-last[1], "queue_drops", now[2]-last[2],
+			"interval", errorReportInterval)
+		*last = now
+	}
+}
+
+// setup picks the video track (H.264 or H.265, required) and at most one audio track, and wires their
+// packets to the queue.
+func (s *session) setup(desc *description.Session) (*segmentWriter, error) {
+	c := s.cam
+	var h264f *format.H264
+	var h265f *format.H265
+	var params videoParams
+	videoMedia := desc.FindFormat(&h264f)
+	if videoMedia != nil {
+		params = videoParams{codec: "H264", sps: h264f.SPS, pps: h264f.PPS}
+	} else if videoMedia = desc.FindFormat(&h265f); videoMedia != nil {
+		params = videoParams{codec: "H265", vps: h265f.VPS, sps: h265f.SPS, pps: h265f.PPS}
+	} else {
+		return nil, fmt.Errorf("no H.264 or H.265 video in the stream (it offers: %s)", describeFormats(desc))
+	}
+	if err := params.parseSPS(); err != nil {
+		// A bad SPS in the SDP is replaced by the in-band one if the camera sends it.
+		params.sps, params.pps, params.vps = nil, nil, nil
+		c.noteWarning("ignoring the SDP's parameter sets: " + err.Error())
+	}
+	if _, err := s.client.Setup(desc.BaseURL, videoMedia, 0, 0); err != nil {
+		return nil, fmt.Errorf("setup video: %w", err)
+	}
+	if err := s.wireVideo(videoMedia, h264f, h265f); err != nil {
+		return nil, err
+	}
+	audio, err := s.setupAudio(desc)
+	if err != nil {
+		return nil, err
+	}
+	return newSegmentWriter(c, newRunID(), params, audio), nil
+}
+
+func (s *session) wireVideo(medi *description.Media, h264f *format.H264, h265f *format.H265) error {
+	var forma format.Format
+	var decode func(*rtp.Packet) ([][]byte, error)
+	if h264f != nil {
+		dec, err := h264f.CreateDecoder()
+		if err != nil {
+			return err
+		}
+		forma, decode = h264f, dec.Decode
+	} else {
+		dec, err := h265f.CreateDecoder()
+		if err != nil {
+			return err
+		}
+		forma, decode = h265f, dec.Decode
+	}
+	s.client.OnPacketRTP(medi, forma, func(pkt *rtp.Packet) {
+		pts, ok := s.client.PacketPTS(medi, pkt)
+		if !ok {
+			return
+		}
+		au, err := decode(pkt)
+		if err != nil {
+			if !errors.Is(err, rtph264.ErrMorePacketsNeeded) && !errors.Is(err, rtph264.ErrNonStartingPacketAndNoPrevious) &&
+				!errors.Is(err, rtph265.ErrMorePacketsNeeded) && !errors.Is(err, rtph265.ErrNonStartingPacketAndNoPrevious) {
+				s.cam.decodeErrors.Add(1)
+				s.resync.Store(true)
+			}
+			return
+		}
+		s.push(unit{pts: pts, nalus: au, recv: time.Now().UnixNano()})
+	})
+	return nil
+}
+
+func (s *session) setupAudio(desc *description.Session) (*audioTrack, error) {
+	c := s.cam
+	var aac *format.MPEG4Audio
+	var op *format.Opus
+	var g *format.G711
+	var medi *description.Media
+	var track *audioTrack
+	var forma format.Format
+	var decode func(*rtp.Packet) ([][]byte, error)
+
+	switch {
+	case desc.FindFormat(&aac) != nil && aac.Config != nil:
+		medi = desc.FindFormat(&aac)
+		dec, err := aac.CreateDecoder()
+		if err != nil {
+			return nil, err
+		}
+		forma, decode = aac, dec.Decode
+		track = &audioTrack{name: "MPEG4Audio", clockRate: int64(aac.ClockRate()),
+			codec:    &codecs.MPEG4Audio{Config: *aac.Config},
+			duration: func([]byte) int64 { return mpeg4audio.SamplesPerAccessUnit }}
+	case desc.FindFormat(&op) != nil:
+		medi = desc.FindFormat(&op)
+		dec, err := op.CreateDecoder()
+		if err != nil {
+			return nil, err
+		}
+		forma = op
+		decode = func(p *rtp.Packet) ([][]byte, error) {
+			b, err := dec.Decode(p)
+			return [][]byte{b}, err
+		}
+		track = &audioTrack{name: "Opus", clockRate: 48000, codec: &codecs.Opus{ChannelCount: op.ChannelCount},
+			duration: func(au []byte) int64 { return opus.PacketDuration2(au) }}
+	case desc.FindFormat(&g) != nil:
+		medi = desc.FindFormat(&g)
+		dec, err := g.CreateDecoder()
+		if err != nil {
+			return nil, err
+		}
+		forma = g
+		decode = func(p *rtp.Packet) ([][]byte, error) {
+			b, err := dec.Decode(p)
+			return [][]byte{b}, err
+		}
+		// fMP4 has no G.711 sample entry that players agree on: store it as 16-bit big-endian LPCM.
+		mulaw, ch := g.MULaw, max(g.ChannelCount, 1)
+		track = &audioTrack{name: "LPCM", clockRate: int64(g.SampleRate),
+			codec:    &codecs.LPCM{BitDepth: 16, SampleRate: g.SampleRate, ChannelCount: ch},
+			duration: func(au []byte) int64 { return int64(len(au) / 2 / ch) },
+			transform: func(au []byte) []byte {
+				if mulaw {
+					var m g711.Mulaw
+					m.Unmarshal(au)
+					return m
+				}
+				var a g711.Alaw
+				a.Unmarshal(au)
+				return a
+			}}
+	default:
+		if hasAudio(desc) {
+			c.noteWarning("audio not recorded: codec not supported (" + describeFormats(desc) + ")")
+		}
+		return nil, nil
+	}
+	if _, err := s.client.Setup(desc.BaseURL, medi, 0, 0); err != nil {
+		return nil, fmt.Errorf("setup audio: %w", err)
+	}
+	s.client.OnPacketRTP(medi, forma, func(pkt *rtp.Packet) {
+		pts, ok := s.client.PacketPTS(medi, pkt)
+		if !ok {
+			return
+		}
+		aus, err := decode(pkt)
+		if err != nil || len(aus) == 0 {
+			return
+		}
+		s.push(unit{audio: true, pts: pts, nalus: aus})
+	})
+	return track, nil
+}
+
+func hasAudio(desc *description.Session) bool {
+	for _, m := range desc.Medias {
+		if m.Type == description.MediaTypeAudio {
+			return true
+		}
+	}
+	return false
+}
+
+func describeFormats(desc *description.Session) string {
+	var names []string
+	for _, m := range desc.Medias {
+		for _, f := range m.Formats {
+			names = append(names, f.Codec())
+		}
+	}
+	if len(names) == 0 {
+		return "nothing"
+	}
+	return strings.Join(names, ", ")
+}
+
+func audioName(a *audioTrack) string {
+	if a == nil {
+		return "none"
+	}
+	return a.name
+}
