@@ -168,4 +168,3 @@ func diskSpace(path string) (total, free int64, err error) {
 	}
 	return int64(st.Blocks) * st.Bsize, int64(st.Bavail) * st.Bsize, nil
 }
-

@@ -48,7 +48,9 @@ type Batch struct {
 }
 
 // Empty reports whether the batch has nothing to write.
-func (b *Batch) Empty() bool { return len(b.Segments) == 0 && len(b.Events) == 0 && len(b.Dropped) == 0 }
+func (b *Batch) Empty() bool {
+	return len(b.Segments) == 0 && len(b.Events) == 0 && len(b.Dropped) == 0
+}
 
 // Apply writes a batch in one transaction.
 func (s *Store) Apply(ctx context.Context, b *Batch) error {
