@@ -26,6 +26,7 @@ type testRig struct {
 	store *store.Store
 	rec   *Recorder
 	flush chan struct{}
+	log   *slog.Logger // defaults to testLogger
 }
 
 type rigCamera struct {
@@ -68,7 +69,10 @@ func newRig(t *testing.T, segment time.Duration, cams ...rigCamera) *testRig {
 
 func (r *testRig) start() {
 	r.t.Helper()
-	r.rec = &Recorder{Config: r.cfg, Store: r.store, Log: testLogger(r.t),
+	if r.log == nil {
+		r.log = testLogger(r.t)
+	}
+	r.rec = &Recorder{Config: r.cfg, Store: r.store, Log: r.log,
 		OnIndexFlush: func() {
 			select {
 			case r.flush <- struct{}{}:

@@ -35,7 +35,6 @@ type session struct {
 }
 
 func (c *camera) runSession(ctx context.Context) error {
-	c.setState(stateConnectingIfNotOnline(c), "connecting")
 	u, err := base.ParseURL(c.cfg.URL)
 	if err != nil {
 		return fmt.Errorf("invalid URL: %w", err)
@@ -108,13 +107,6 @@ func (s *session) drain(w *segmentWriter) error {
 		}
 	}
 	return errors.Join(err, w.close())
-}
-
-func stateConnectingIfNotOnline(c *camera) string {
-	if st := c.Status().State; st == "offline" || st == StateDisabled {
-		return st // a retry of an offline camera is not a new state
-	}
-	return "connecting"
 }
 
 func transport(t string) *gortsplib.Protocol {

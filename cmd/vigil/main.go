@@ -1,0 +1,202 @@
+// Command vigil records the RTSP cameras of a province's quarantine facilities and serves them over HTTP.
+//
+//	vigil demo                      simulated cameras, recorded into ./demo-data, served on 127.0.0.1:8080
+//	vigil serve --config FILE       a real install
+//	vigil check-config FILE         validate a config: one "file:line: field: problem" per line
+//	vigil reindex --config FILE     rebuild the index's segment rows from the files alone
+//	vigil version
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"vigil/config"
+	"vigil/recorder"
+	"vigil/store"
+	"vigil/web"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+const usage = `usage:
+  vigil demo [--data DIR] [--listen ADDR]   simulated cameras recorded into DIR (./demo-data)
+  vigil serve --config FILE                 record the configured cameras and serve the API
+  vigil check-config FILE                   validate a config file
+  vigil reindex --config FILE               rebuild the segment index from the files
+  vigil version
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	cmd, rest := args[0], args[1:]
+	var err error
+	switch cmd {
+	case "serve":
+		err = cmdServe(rest, stdout, stderr)
+	case "demo":
+		err = cmdDemo(rest, stdout, stderr)
+	case "check-config":
+		return cmdCheckConfig(rest, stdout, stderr)
+	case "reindex":
+		err = cmdReindex(rest, stdout, stderr)
+	case "version", "--version", "-v":
+		fmt.Fprintf(stdout, "vigil %s\n", version)
+	case "help", "--help", "-h":
+		fmt.Fprint(stdout, usage)
+	default:
+		fmt.Fprintf(stderr, "vigil: unknown command %q\n%s", cmd, usage)
+		return 2
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "vigil %s: %v\n", cmd, err)
+		return 1
+	}
+	return 0
+}
+
+func newLogger(w io.Writer, level string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level: %w", err)
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
+}
+
+func cmdCheckConfig(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("check-config", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	path := fs.String("config", "", "config file (or give it as the argument)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *path == "" && fs.NArg() == 1 {
+		*path = fs.Arg(0)
+	}
+	if *path == "" {
+		fmt.Fprintln(stderr, "usage: vigil check-config FILE")
+		return 2
+	}
+	cfg, err := config.Load(*path)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	facilities := map[string]bool{}
+	enabled := 0
+	for _, c := range cfg.Cameras {
+		facilities[c.Facility] = true
+		if c.Enabled {
+			enabled++
+		}
+	}
+	fmt.Fprintf(stdout, "%s: ok: %d cameras (%d enabled) at %d facilities, storage %s\n",
+		*path, len(cfg.Cameras), enabled, len(facilities), cfg.Storage.Path)
+	return 0
+}
+
+func loadFlags(name string, args []string, stderr io.Writer) (*config.Config, *slog.Logger, error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	path := fs.String("config", "", "config file (required)")
+	level := fs.String("log-level", "info", "debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		return nil, nil, err
+	}
+	if *path == "" {
+		return nil, nil, errors.New("--config FILE is required")
+	}
+	log, err := newLogger(stderr, *level)
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg, err := config.Load(*path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("invalid config:\n%w", err)
+	}
+	return cfg, log, nil
+}
+
+func openStore(cfg *config.Config) (*store.Store, error) {
+	if err := os.MkdirAll(cfg.Storage.Path, 0o750); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Dir(cfg.Storage.Database), 0o750); err != nil {
+		return nil, err
+	}
+	return store.Open(cfg.Storage.Database)
+}
+
+func cmdServe(args []string, stdout, stderr io.Writer) error {
+	cfg, log, err := loadFlags("serve", args, stderr)
+	if err != nil {
+		return err
+	}
+	return serve(cfg, log, stdout, nil)
+}
+
+// serve records cfg's cameras and serves the API until SIGINT or SIGTERM.
+func serve(cfg *config.Config, log *slog.Logger, stdout io.Writer, onReady func(url string)) error {
+	st, err := openStore(cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	rec := &recorder.Recorder{Config: cfg, Store: st, Log: log}
+	if err := rec.Start(); err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	srv := &web.Server{Config: cfg, Store: st, Recorder: rec, Log: log, Version: version}
+	err = srv.ListenAndServe(ctx, cfg.Listen, func(a net.Addr) {
+		url := "http://" + a.String() + "/"
+		fmt.Fprintf(stdout, "vigil %s: recording %d cameras into %s; web server at %s\n",
+			version, len(cfg.Cameras), cfg.Storage.Path, url)
+		if onReady != nil {
+			onReady(url)
+		}
+	})
+	stop()
+	return errors.Join(err, rec.Close())
+}
+
+func cmdReindex(args []string, stdout, stderr io.Writer) error {
+	cfg, _, err := loadFlags("reindex", args, stderr)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	rep, err := recorder.Reindex(context.Background(), st, cfg.Storage.Path)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "reindexed %d segments (%d fragments, %d bytes) from %s\n",
+		rep.Segments, rep.Fragments, rep.Bytes, cfg.Storage.Path)
+	if len(rep.Skipped) > 0 {
+		fmt.Fprintf(stdout, "skipped %d files:\n  %s\n", len(rep.Skipped), strings.Join(rep.Skipped, "\n  "))
+	}
+	return nil
+}

@@ -1,0 +1,187 @@
+package recorder
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"vigil/config"
+	"vigil/simcam"
+	"vigil/store"
+)
+
+// TestCameraOutageLeavesAGapAndANewRun kills a camera mid-stream: the recorder marks it offline with a
+// reason, retries, and when the camera returns records a new run in a new segment after a gap.
+func TestCameraOutageLeavesAGapAndANewRun(t *testing.T) {
+	rig := newRig(t, time.Minute, rigCamera{"cam", simcam.ClipH264}, rigCamera{"other", simcam.ClipH264AAC})
+	rig.start()
+	defer rig.stop()
+	rig.waitFor("2 s recorded", 20*time.Second, func() bool { return rig.recordedDuration("cam") >= 2*time.Second })
+
+	rig.cams.StopCamera("cam")
+	rig.waitFor("camera offline", 20*time.Second, func() bool {
+		s, _ := rig.rec.Camera("cam")
+		return s.State == store.StateOffline
+	})
+	down := time.Now()
+	if s, _ := rig.rec.Camera("cam"); s.LastError == "" {
+		t.Error("offline camera has no reason")
+	}
+	time.Sleep(1500 * time.Millisecond) // the outage the recording must show
+	if err := rig.cams.StartCamera("cam"); err != nil {
+		t.Fatal(err)
+	}
+	rig.waitFor("a second run recorded", 30*time.Second, func() bool {
+		segs := rig.segments("cam")
+		return len(segs) >= 2 && segs[len(segs)-1].Duration() >= int64(time.Second)
+	})
+
+	segs := rig.segments("cam")
+	first, last := segs[0], segs[len(segs)-1]
+	if first.RunID == last.RunID {
+		t.Fatal("the reconnect did not start a new run")
+	}
+	gap := time.Duration(last.Start - segs[len(segs)-2].End)
+	if gap < time.Second {
+		t.Fatalf("gap of %v between runs, want at least the 1.5 s outage", gap)
+	}
+	if first.End > down.UnixNano() {
+		t.Errorf("the first run ends after the camera went offline")
+	}
+	if s, _ := rig.rec.Camera("cam"); s.State != store.StateOnline || s.Reconnects == 0 {
+		t.Errorf("after the camera came back: state %s, %d reconnects", s.State, s.Reconnects)
+	}
+	// The other camera never noticed.
+	other := rig.segments("other")
+	if len(other) != 1 {
+		t.Errorf("the other camera has %d segments, want 1 uninterrupted", len(other))
+	}
+	events, err := rig.store.Events(context.Background(), "cam", 0, 1<<62)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var states []string
+	for _, e := range events {
+		states = append(states, e.State)
+	}
+	if got := strings.Join(states, ","); got != "connecting,online,offline,online" {
+		t.Errorf("events %s, want connecting,online,offline,online", got)
+	}
+}
+
+// TestInBandParameterSets records a camera whose SDP carries no SPS/PPS: the recorder waits for the
+// in-band ones.
+func TestInBandParameterSets(t *testing.T) {
+	srv := &simcam.Server{OmitParams: true}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	rig := newRig(t, time.Minute)
+	clip, _ := simcam.LoadClip(simcam.ClipH264)
+	srv.AddCamera("cam", clip)
+	rig.cfg.Cameras = append(rig.cfg.Cameras, cameraFor(rig, "cam", srv.URL("cam")))
+	rig.start()
+	defer rig.stop()
+	rig.waitFor("1 s recorded", 20*time.Second, func() bool { return rig.recordedDuration("cam") >= time.Second })
+	if s := rig.segments("cam")[0]; s.Width != 640 || s.Height != 360 {
+		t.Fatalf("resolution %dx%d from in-band SPS", s.Width, s.Height)
+	}
+}
+
+// TestBadCamerasAreMarkedAndRetried: a server that answers garbage, one that accepts and says nothing,
+// and a wrong password each leave their camera offline with a reason, while a good camera records.
+// The password never appears in logs or status.
+func TestBadCamerasAreMarkedAndRetried(t *testing.T) {
+	garbage := listen(t, func(c net.Conn) { c.Write([]byte("HTTP/1.0 200 OK\r\n\r\n\x00\x01garbage")); c.Close() })
+	silent := listen(t, func(c net.Conn) { time.Sleep(5 * time.Second); c.Close() })
+	auth := &simcam.Server{User: "admin", Pass: "right-password"}
+	if err := auth.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer auth.Close()
+	clip, _ := simcam.LoadClip(simcam.ClipH264)
+	auth.AddCamera("cam", clip)
+
+	var logs syncBuffer
+	rig := newRig(t, time.Minute, rigCamera{"good", simcam.ClipH264})
+	const secret = "wrong-s3cret-pw"
+	rig.cfg.Cameras = append(rig.cfg.Cameras,
+		cameraFor(rig, "garbage", "rtsp://"+garbage+"/x"),
+		cameraFor(rig, "silent", "rtsp://"+silent+"/x"),
+		cameraFor(rig, "badpass", "rtsp://admin:"+secret+"@"+auth.Addr()+"/cam"),
+		cameraFor(rig, "nostream", rig.cams.URL("missing")))
+	rig.log = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	rig.start()
+	defer rig.stop()
+	rig.waitFor("every bad camera offline, with a retry", 30*time.Second, func() bool {
+		for _, id := range []string{"garbage", "silent", "badpass", "nostream"} {
+			s, _ := rig.rec.Camera(id)
+			if s.State != store.StateOffline || s.LastError == "" || s.Reconnects < 1 {
+				return false
+			}
+		}
+		return rig.recordedDuration("good") >= 2*time.Second
+	})
+	for _, id := range []string{"garbage", "silent", "badpass", "nostream"} {
+		s, _ := rig.rec.Camera(id)
+		t.Logf("%s: %s", id, s.LastError)
+		if strings.Contains(s.LastError, secret) || strings.Contains(s.URL, secret) {
+			t.Errorf("%s: status shows the password: %+v", id, s)
+		}
+	}
+	if strings.Contains(logs.String(), secret) {
+		t.Errorf("logs show the password")
+	}
+	if len(rig.segments("good")) != 1 {
+		t.Errorf("the good camera was disturbed")
+	}
+}
+
+type configCamera = config.Camera
+
+func cameraFor(rig *testRig, id, url string) (c configCamera) {
+	c = configCamera{ID: id, Facility: "f1", URL: url, Name: id, Enabled: true, Transport: "tcp",
+		ReadTimeout: 2 * time.Second}
+	return c
+}
+
+func listen(t *testing.T, handle func(net.Conn)) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go handle(c)
+		}
+	}()
+	return l.Addr().String()
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}

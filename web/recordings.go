@@ -1,0 +1,102 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"vigil/playback"
+)
+
+// maxRecordingsRange bounds one recordings query: a month of timeline is more than any view shows, and
+// a bound keeps one request from scanning years of rows.
+const maxRecordingsRange = 31 * 24 * time.Hour
+
+type recordingsAnswer struct {
+	Camera string          `json:"camera"`
+	Start  apiTime         `json:"start"`
+	End    apiTime         `json:"end"`
+	Spans  []playback.Span `json:"spans"`
+	Gaps   []playback.Span `json:"gaps"`
+}
+
+// recordings answers which parts of [start, end) of a camera were recorded, for the timeline.
+func (h *handlers) recordings(c echo.Context) error {
+	id := c.Param("id")
+	if _, err := h.lookupCamera(id); err != nil {
+		return err
+	}
+	t0, t1, err := h.parseRange(c)
+	if err != nil {
+		return err
+	}
+	segs, err := h.Store.SegmentsOverlapping(c.Request().Context(), id, t0.UnixNano(), t1.UnixNano(), false)
+	if err != nil {
+		return err
+	}
+	spans, gaps := playback.Spans(segs, t0, t1, playback.MergeTolerance)
+	return c.JSON(http.StatusOK, recordingsAnswer{
+		Camera: id,
+		Start:  apiTime(t0),
+		End:    apiTime(t1),
+		// Empty lists, not null, so a client can iterate without a check.
+		Spans: nonNil(spans),
+		Gaps:  nonNil(gaps),
+	})
+}
+
+// parseRange reads the start and end query parameters and returns them in the configured zone.
+func (h *handlers) parseRange(c echo.Context) (t0, t1 time.Time, err error) {
+	if t0, err = h.parseTimeParam(c, "start"); err != nil {
+		return
+	}
+	if t1, err = h.parseTimeParam(c, "end"); err != nil {
+		return
+	}
+	switch d := t1.Sub(t0); {
+	case d <= 0:
+		err = apiError(http.StatusBadRequest, "end must be after start")
+	case d > maxRecordingsRange:
+		err = apiError(http.StatusBadRequest, "end is more than 31 days after start; ask for a shorter range")
+	}
+	return
+}
+
+// parseTimeParam reads one RFC 3339 query parameter; any offset is accepted.
+func (h *handlers) parseTimeParam(c echo.Context, name string) (time.Time, error) {
+	raw := c.QueryParam(name)
+	if raw == "" {
+		return time.Time{}, apiError(http.StatusBadRequest, "%s is required (RFC 3339, e.g. %s)", name, h.exampleTime())
+	}
+	// An unencoded "+07:00" in a URL arrives as " 07:00", because "+" means space in a query string.
+	// Nothing else in an RFC 3339 time is a space, so restoring the plus is safe and spares users a
+	// confusing error.
+	t, err := time.Parse(time.RFC3339, strings.ReplaceAll(raw, " ", "+"))
+	if err != nil {
+		return time.Time{}, apiError(http.StatusBadRequest, "%s is not an RFC 3339 time: %q (e.g. %s)",
+			name, truncate(raw, 64), h.exampleTime())
+	}
+	return t.In(h.loc), nil
+}
+
+// exampleTime shows a valid value in the configured zone, so the offset in the hint is the user's own.
+func (h *handlers) exampleTime() string {
+	return time.Date(2026, 11, 27, 8, 0, 0, 0, h.loc).Format(time.RFC3339)
+}
+
+// truncate keeps error messages short when a client sends something huge.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+func nonNil(s []playback.Span) []playback.Span {
+	if s == nil {
+		return []playback.Span{}
+	}
+	return s
+}
