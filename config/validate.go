@@ -73,7 +73,7 @@ func (c *Config) validate() Errors {
 
 	if _, port, err := net.SplitHostPort(c.Listen); err != nil {
 		v.errorf("listen", "must be host:port (e.g. 127.0.0.1:8080 or :8080), got %q", c.Listen)
-	} else if !validPort(port) {
+	} else if !validPort(port) && port != "0" { // port 0: any free port, which vigil prints at start
 		v.errorf("listen", "invalid port %q", port)
 	}
 
