@@ -18,7 +18,8 @@ type Fragment struct {
 // End is the wall clock at the end of the fragment.
 func (f Fragment) End() int64 { return f.Start + f.Duration }
 
-// The fragment map of a segment is one blob, about 5 bytes per fragment:
+// The fragment map of a segment is one blob, about 9 bytes per fragment (5 KB for ten minutes of 1 s
+// fragments):
 //
 //	byte    version (1)
 //	uvarint init size (offset of the first fragment)

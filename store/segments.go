@@ -102,14 +102,27 @@ ON CONFLICT (path) DO UPDATE SET end_ns = excluded.end_ns, bytes = excluded.byte
 	return nil
 }
 
+// segmentColumns come without the fragment map, which is most of a row's bytes: it is read only when asked
+// for, so listing spans never touches the blob's overflow pages.
 const segmentColumns = `id, camera_id, run_id, start_ns, end_ns, path, bytes, init_size, video_codec, audio_codec,
-  width, height, writing, fragments`
+  width, height, writing`
+
+func columns(withFragments bool) string {
+	if withFragments {
+		return segmentColumns + ", fragments"
+	}
+	return segmentColumns
+}
 
 func scanSegment(rows interface{ Scan(...any) error }, withFragments bool) (*Segment, error) {
 	var seg Segment
 	var blob []byte
-	if err := rows.Scan(&seg.ID, &seg.CameraID, &seg.RunID, &seg.Start, &seg.End, &seg.Path, &seg.Bytes, &seg.InitSize,
-		&seg.VideoCodec, &seg.AudioCodec, &seg.Width, &seg.Height, &seg.Writing, &blob); err != nil {
+	dst := []any{&seg.ID, &seg.CameraID, &seg.RunID, &seg.Start, &seg.End, &seg.Path, &seg.Bytes, &seg.InitSize,
+		&seg.VideoCodec, &seg.AudioCodec, &seg.Width, &seg.Height, &seg.Writing}
+	if withFragments {
+		dst = append(dst, &blob)
+	}
+	if err := rows.Scan(dst...); err != nil {
 		return nil, err
 	}
 	if withFragments {
@@ -143,7 +156,7 @@ func (s *Store) querySegments(ctx context.Context, withFragments bool, query str
 func (s *Store) SegmentsOverlapping(ctx context.Context, camera string, t0, t1 int64, withFragments bool) ([]*Segment, error) {
 	// A segment that overlaps t0 started at most maxSegmentDuration before it: bound the scan there.
 	lower := t0 - s.maxSegmentDuration.Load() - 1
-	return s.querySegments(ctx, withFragments, `SELECT `+segmentColumns+` FROM segment
+	return s.querySegments(ctx, withFragments, `SELECT `+columns(withFragments)+` FROM segment
 WHERE camera_id = ? AND start_ns >= ? AND start_ns < ? AND end_ns > ? ORDER BY start_ns`, camera, lower, t1, t0)
 }
 

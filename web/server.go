@@ -55,6 +55,7 @@ func (h *handlers) routes(e *echo.Echo) {
 	api.GET("/cameras/:id", h.camera)
 	api.GET("/cameras/:id/recordings", h.recordings)
 	e.GET("/metrics", echo.WrapHandler(h.metricsHandler()))
+	e.GET("/", h.statusPage)
 }
 
 // ListenAndServe serves on addr until ctx is done, then shuts down gracefully, giving in-flight requests

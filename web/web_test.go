@@ -259,6 +259,7 @@ func TestPasswordNeverInAnswers(t *testing.T) {
 		"/api/v1/cameras/cam-1/recordings?start=2026-11-27T08:00:00Z&end=2026-11-27T09:00:00Z",
 		"/api/v1/cameras/cam-1/recordings",
 		"/metrics",
+		"/",
 		"/nope",
 	} {
 		_, body := f.get(t, path)
@@ -516,5 +517,15 @@ func TestListenAndServeBadAddress(t *testing.T) {
 	err := f.srv.ListenAndServe(context.Background(), "127.0.0.1:bad", func(net.Addr) { t.Error("ready called") })
 	if err == nil {
 		t.Fatal("no error for a bad address")
+	}
+}
+
+func TestStatusPageListsEveryCamera(t *testing.T) {
+	f := newFixture(t)
+	f.waitOffline(t)
+	code, body := f.get(t, "/")
+	if code != 200 || !strings.Contains(body, "cam-1") || !strings.Contains(body, "cam-2") ||
+		!strings.Contains(body, `class="offline"`) {
+		t.Fatalf("status page %d:\n%s", code, body)
 	}
 }

@@ -1,0 +1,40 @@
+# vigil: `make run` starts the demo, `make test` runs every test. `make help` lists the rest.
+GO       ?= go
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -X main.version=$(VERSION)
+FUZZTIME ?= 10s
+STATICCHECK_VERSION := v0.8.2
+
+.PHONY: help build run test check fuzz bench bench-store clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+build: ## build bin/vigil
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/vigil ./cmd/vigil
+
+run: build ## start the demo: simulated cameras recorded into ./demo-data, web server on 127.0.0.1:8080
+	./bin/vigil demo
+
+test: check ## every test: formatting, vet, staticcheck, unit and integration tests (race detector on), fuzz targets briefly
+	$(GO) test -race -count=1 ./...
+	$(MAKE) fuzz
+
+check: ## gofmt, go vet and staticcheck
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
+
+fuzz: ## run each fuzz target for FUZZTIME (10s) on top of its committed corpus
+	$(GO) test -run '^$$' -fuzz '^FuzzScan$$' -fuzztime $(FUZZTIME) ./segfile
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./config
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeFragments$$' -fuzztime $(FUZZTIME) ./store
+
+bench: build ## the recorder load harness (N = 10 50 100 200 cameras); figures go into BENCHMARKS.md
+	bench/run.sh
+
+bench-store: ## the store's query benchmark (30 days x 200 cameras of rows)
+	$(GO) test -run '^$$' -bench . -benchtime 2000x ./store
+
+clean: ## remove build output (not demo-data)
+	rm -rf bin
