@@ -42,7 +42,8 @@ type CameraStatus struct {
 	FPS        float64 `json:"fps,omitempty"`
 	Bitrate    int64   `json:"bitrate,omitempty"` // bits per second, measured over the last fragment
 
-	Bytes        uint64 `json:"bytes"`
+	Received     uint64 `json:"received_bytes"` // RTP payload bytes received
+	Bytes        uint64 `json:"bytes"`          // bytes written to segment files
 	Fragments    uint64 `json:"fragments"`
 	Reconnects   uint64 `json:"reconnects"`
 	QueueDrops   uint64 `json:"queue_drops"`
@@ -64,7 +65,7 @@ type camera struct {
 	segmentTicks int64
 	queueSize    int
 
-	bytes, fragments, reconnects, drops, lost, decodeErrors atomic.Uint64
+	received, bytes, fragments, reconnects, drops, lost, decodeErrors atomic.Uint64
 
 	mu     sync.Mutex
 	status CameraStatus
@@ -93,7 +94,7 @@ func (c *camera) Status() CameraStatus {
 	s := c.status
 	s.Warnings = append([]string(nil), s.Warnings...)
 	c.mu.Unlock()
-	s.Bytes, s.Fragments, s.Reconnects = c.bytes.Load(), c.fragments.Load(), c.reconnects.Load()
+	s.Received, s.Bytes, s.Fragments, s.Reconnects = c.received.Load(), c.bytes.Load(), c.fragments.Load(), c.reconnects.Load()
 	s.QueueDrops, s.PacketsLost, s.DecodeErrors = c.drops.Load(), c.lost.Load(), c.decodeErrors.Load()
 	return s
 }

@@ -11,6 +11,8 @@ func (r *Recorder) Collector() prometheus.Collector { return (*collector)(r) }
 type collector Recorder
 
 var (
+	descReceived = prometheus.NewDesc("vigil_camera_received_bytes_total",
+		"RTP payload bytes received from the camera.", []string{"camera"}, nil)
 	descBytes = prometheus.NewDesc("vigil_camera_recorded_bytes_total",
 		"Bytes of fragments written to segment files.", []string{"camera"}, nil)
 	descFragments = prometheus.NewDesc("vigil_camera_fragments_total",
@@ -31,7 +33,7 @@ var (
 
 // Describe implements prometheus.Collector.
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descBytes, descFragments, descReconnects, descDrops, descLost,
+	for _, d := range []*prometheus.Desc{descReceived, descBytes, descFragments, descReconnects, descDrops, descLost,
 		descDecodeErrors, descState, descBitrate} {
 		ch <- d
 	}
@@ -44,6 +46,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		counter := func(d *prometheus.Desc, v uint64) {
 			ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), s.ID)
 		}
+		counter(descReceived, s.Received)
 		counter(descBytes, s.Bytes)
 		counter(descFragments, s.Fragments)
 		counter(descReconnects, s.Reconnects)

@@ -195,6 +195,7 @@ func (s *session) wireVideo(medi *description.Media, h264f *format.H264, h265f *
 		forma, decode = h265f, dec.Decode
 	}
 	s.client.OnPacketRTP(medi, forma, func(pkt *rtp.Packet) {
+		s.cam.received.Add(uint64(len(pkt.Payload)))
 		pts, ok := s.client.PacketPTS(medi, pkt)
 		if !ok {
 			return
@@ -283,6 +284,7 @@ func (s *session) setupAudio(desc *description.Session) (*audioTrack, error) {
 		return nil, fmt.Errorf("setup audio: %w", err)
 	}
 	s.client.OnPacketRTP(medi, forma, func(pkt *rtp.Packet) {
+		s.cam.received.Add(uint64(len(pkt.Payload)))
 		pts, ok := s.client.PacketPTS(medi, pkt)
 		if !ok {
 			return
@@ -309,7 +311,11 @@ func describeFormats(desc *description.Session) string {
 	var names []string
 	for _, m := range desc.Medias {
 		for _, f := range m.Formats {
-			names = append(names, f.Codec())
+			name := f.RTPMap()
+			if name == "" {
+				name = fmt.Sprintf("payload type %d", f.PayloadType())
+			}
+			names = append(names, name)
 		}
 	}
 	if len(names) == 0 {

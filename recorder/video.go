@@ -2,7 +2,6 @@ package recorder
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 
 	"github.com/bluenviron/mediacommon/v2/pkg/codecs/h264"
@@ -18,8 +17,6 @@ type videoParams struct {
 	width, height int
 	fps           float64
 }
-
-var errNoParams = errors.New("waiting for parameter sets (SPS/PPS) from the camera")
 
 func (p *videoParams) complete() bool {
 	return p.sps != nil && p.pps != nil && (p.codec == "H264" || p.vps != nil)

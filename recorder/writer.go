@@ -39,13 +39,11 @@ type unit struct {
 
 // audioTrack describes the audio recorded beside the video.
 type audioTrack struct {
-	name       string // MPEG4Audio | Opus | LPCM
-	clockRate  int64
-	codec      codecs.Codec
-	duration   func(au []byte) int64 // samples in one access unit
-	transform  func(au []byte) []byte
-	channels   int
-	sampleSize int
+	name      string // MPEG4Audio | Opus | LPCM
+	clockRate int64
+	codec     codecs.Codec
+	duration  func(au []byte) int64 // samples in one access unit
+	transform func(au []byte) []byte
 }
 
 // segmentWriter turns the access units of one run (one RTSP session) into segment files.

@@ -1,0 +1,247 @@
+package simcam
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/bluenviron/gortsplib/v5"
+	"github.com/bluenviron/gortsplib/v5/pkg/base"
+	"github.com/bluenviron/gortsplib/v5/pkg/liberrors"
+)
+
+// Server is an RTSP server on loopback with any number of camera paths.
+// Only the TCP (interleaved) transport is offered: UDP would need fixed port
+// pairs, which tests running in parallel cannot share. Clients that try UDP
+// first are refused with 461 and fall back to TCP.
+type Server struct {
+	// Address is the listen address; default "127.0.0.1:0" (a free port).
+	Address string
+	// User and Pass, if set, are required from clients (Basic or Digest MD5).
+	User, Pass string
+	// OmitParams leaves SPS/PPS (and VPS) out of the SDP, so clients must
+	// take them from the stream, as with some real cameras.
+	OmitParams bool
+
+	mu      sync.Mutex
+	rtsp    *gortsplib.Server
+	addr    string
+	cameras map[string]*camera
+	closed  bool
+	dropped atomic.Uint64
+}
+
+// writeQueueSize is each reader's queue of outgoing packets. gortsplib's
+// default of 256 overflows when a loaded host briefly starves the writers of
+// a few hundred 1080p streams, and a dropped packet would look like a
+// recorder bug in the load test; 1024 is a few seconds of such a stream.
+const writeQueueSize = 1024
+
+// Start listens and serves. Cameras added before Start begin playing now.
+// The exported fields must not change after Start.
+func (s *Server) Start() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.rtsp != nil {
+		return errors.New("simcam: server already started")
+	}
+	addr := s.Address
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	rs := &gortsplib.Server{
+		Handler:        (*handler)(s),
+		RTSPAddress:    addr,
+		WriteQueueSize: writeQueueSize,
+		Listen: func(network, address string) (net.Listener, error) {
+			l, err := net.Listen(network, address)
+			if err != nil {
+				return nil, err
+			}
+			return batchListener{l}, nil
+		},
+	}
+	if err := rs.Start(); err != nil {
+		return fmt.Errorf("simcam: %w", err)
+	}
+	for _, c := range s.cameras {
+		if !c.wantRunning {
+			continue
+		}
+		if err := c.start(rs, s.OmitParams); err != nil {
+			for _, c := range s.cameras {
+				c.detach().close()
+			}
+			rs.Close()
+			return err
+		}
+	}
+	s.rtsp = rs
+	s.addr = rs.NetListener().Addr().String()
+	return nil
+}
+
+// Addr is the actual host:port after Start.
+func (s *Server) Addr() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.addr
+}
+
+// URL is "rtsp://[user:pass@]addr/path".
+func (s *Server) URL(path string) string {
+	u := url.URL{Scheme: "rtsp", Host: s.Addr(), Path: "/" + cleanPath(path)}
+	if s.User != "" || s.Pass != "" {
+		u.User = url.UserPassword(s.User, s.Pass)
+	}
+	return u.String()
+}
+
+// AddCamera serves clip at rtsp://Addr()/path. The camera plays from now on,
+// paced by the wall clock like a live camera, whether or not anyone watches.
+func (s *Server) AddCamera(path string, clip *Clip) error {
+	if clip == nil {
+		return errors.New("simcam: nil clip")
+	}
+	path = cleanPath(path)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return errors.New("simcam: server closed")
+	}
+	if s.cameras == nil {
+		s.cameras = make(map[string]*camera)
+	}
+	if _, ok := s.cameras[path]; ok {
+		return fmt.Errorf("simcam: camera %q already exists", path)
+	}
+	c := &camera{clip: clip, wantRunning: true}
+	if s.rtsp != nil {
+		if err := c.start(s.rtsp, s.OmitParams); err != nil {
+			return err
+		}
+	}
+	s.cameras[path] = c
+	return nil
+}
+
+// StopCamera makes the camera die: its stream is closed, connected clients
+// are disconnected and DESCRIBE answers 404 until StartCamera.
+func (s *Server) StopCamera(path string) {
+	s.mu.Lock()
+	c := s.cameras[cleanPath(path)]
+	var st *stream
+	if c != nil {
+		c.wantRunning = false
+		st = c.detach()
+	}
+	s.mu.Unlock()
+	// Outside the lock: closing kicks sessions, whose teardown may call back
+	// into the handler.
+	st.close()
+}
+
+// StartCamera brings a stopped camera back as a new session; its RTP
+// sequence numbers and timestamps start afresh.
+func (s *Server) StartCamera(path string) error {
+	path = cleanPath(path)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.cameras[path]
+	if c == nil {
+		return fmt.Errorf("simcam: no camera %q", path)
+	}
+	if s.closed {
+		return errors.New("simcam: server closed")
+	}
+	c.wantRunning = true
+	if s.rtsp == nil || c.cur != nil {
+		return nil
+	}
+	return c.start(s.rtsp, s.OmitParams)
+}
+
+// Close stops every camera and the server.
+func (s *Server) Close() {
+	s.mu.Lock()
+	s.closed = true
+	var streams []*stream
+	for _, c := range s.cameras {
+		streams = append(streams, c.detach())
+	}
+	rs := s.rtsp
+	s.mu.Unlock()
+	for _, st := range streams {
+		st.close()
+	}
+	if rs != nil {
+		rs.Close()
+	}
+}
+
+// DroppedPackets counts RTP packets not delivered because a reader's write
+// queue was full: non-zero means the cameras, not the client, fell behind.
+func (s *Server) DroppedPackets() uint64 { return s.dropped.Load() }
+
+func (s *Server) lookup(path string) *stream {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c := s.cameras[cleanPath(path)]; c != nil {
+		return c.cur
+	}
+	return nil
+}
+
+func cleanPath(p string) string { return strings.Trim(p, "/") }
+
+// handler keeps gortsplib's callbacks off Server's exported method set.
+type handler Server
+
+func (h *handler) authorized(conn *gortsplib.ServerConn, req *base.Request) bool {
+	if h.User == "" && h.Pass == "" {
+		return true
+	}
+	return conn.VerifyCredentials(req, h.User, h.Pass)
+}
+
+func (h *handler) OnDescribe(ctx *gortsplib.ServerHandlerOnDescribeCtx) (*base.Response, *gortsplib.ServerStream, error) {
+	if !h.authorized(ctx.Conn, ctx.Request) {
+		return &base.Response{StatusCode: base.StatusUnauthorized}, nil, liberrors.ErrServerAuth{}
+	}
+	st := (*Server)(h).lookup(ctx.Path)
+	if st == nil {
+		return &base.Response{StatusCode: base.StatusNotFound}, nil, nil
+	}
+	return &base.Response{StatusCode: base.StatusOK}, st.rtsp, nil
+}
+
+func (h *handler) OnSetup(ctx *gortsplib.ServerHandlerOnSetupCtx) (*base.Response, *gortsplib.ServerStream, error) {
+	if !h.authorized(ctx.Conn, ctx.Request) {
+		return &base.Response{StatusCode: base.StatusUnauthorized}, nil, liberrors.ErrServerAuth{}
+	}
+	st := (*Server)(h).lookup(ctx.Path)
+	if st == nil {
+		return &base.Response{StatusCode: base.StatusNotFound}, nil, nil
+	}
+	return &base.Response{StatusCode: base.StatusOK}, st.rtsp, nil
+}
+
+// gortsplib logs these to the standard logger unless handled; a busy load
+// test would flood it, so they are counted instead.
+func (h *handler) OnStreamWriteError(*gortsplib.ServerHandlerOnStreamWriteErrorCtx) {
+	h.dropped.Add(1)
+}
+
+// Readers only send RTCP receiver reports; their losses and malformed
+// packets are theirs to report.
+func (h *handler) OnPacketsLost(*gortsplib.ServerHandlerOnPacketsLostCtx) {}
+
+func (h *handler) OnDecodeError(*gortsplib.ServerHandlerOnDecodeErrorCtx) {}
+
+func (h *handler) OnPlay(*gortsplib.ServerHandlerOnPlayCtx) (*base.Response, error) {
+	return &base.Response{StatusCode: base.StatusOK}, nil
+}
