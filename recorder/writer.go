@@ -195,7 +195,7 @@ func (w *segmentWriter) flushFragment(nextDTS, recv int64) error {
 	frames := w.fw.Samples(0)
 	dur := int64(w.fw.Duration(0))
 	seg.seq++
-	n, err := w.fw.WriteTo(seg.file, seg.seq)
+	n, err := w.fw.WriteTo(segfile.WritevFile{File: seg.file}, seg.seq)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", seg.row.Path, err)
 	}

@@ -2,22 +2,32 @@ package segfile
 
 import (
 	"encoding/binary"
-	"io"
 )
 
 // FragmentWriter accumulates the samples of one fragment for every track and writes them as moof+mdat.
-// It reuses its buffers, so after the first fragments the per-sample path allocates nothing; payloads are
-// copied once, into the track's mdat area, in the length-prefixed form MP4 needs.
+// It keeps references to the payloads it is given instead of copying them (they must not change until
+// WriteTo returns) and writes them with one writev, so a fragment costs a header and a syscall, and the
+// recorder holds no second copy of a second of video. Its own buffers are reused from fragment to fragment.
 type FragmentWriter struct {
-	tracks []*fragTrack
-	hdr    []byte
+	tracks   []*fragTrack
+	hdr      []byte
+	prefixes []byte   // 4-byte NALU lengths, referenced by index until WriteTo
+	iovecs   [][]byte // reused
 }
 
 type fragTrack struct {
 	id       uint32
 	baseTime uint64
 	entries  []sampleEntry
-	data     []byte
+	pieces   []piece
+	size     int
+}
+
+// piece is one run of payload bytes: a NALU length prefix (data == nil, prefixes[prefix:prefix+4]) or
+// caller-owned bytes.
+type piece struct {
+	data   []byte
+	prefix int
 }
 
 type sampleEntry struct {
@@ -48,7 +58,7 @@ func (w *FragmentWriter) Samples(i int) int { return len(w.tracks[i].entries) }
 func (w *FragmentWriter) Bytes() int {
 	n := 0
 	for _, t := range w.tracks {
-		n += len(t.data)
+		n += t.size
 	}
 	return n
 }
@@ -57,21 +67,24 @@ func (w *FragmentWriter) Bytes() int {
 // sample in this fragment.
 func (w *FragmentWriter) SetBaseTime(i int, t uint64) { w.tracks[i].baseTime = t }
 
-// AppendNALUs appends one video sample made of nalus, with a 4-byte length before each.
+// AppendNALUs appends one video sample made of nalus, each preceded by its 4-byte length as MP4 wants.
 func (w *FragmentWriter) AppendNALUs(i int, nalus [][]byte, sync bool, cto int32) {
 	t := w.tracks[i]
-	start := len(t.data)
+	size := 0
 	for _, n := range nalus {
-		t.data = binary.BigEndian.AppendUint32(t.data, uint32(len(n)))
-		t.data = append(t.data, n...)
+		t.pieces = append(t.pieces, piece{prefix: len(w.prefixes)}, piece{data: n})
+		w.prefixes = binary.BigEndian.AppendUint32(w.prefixes, uint32(len(n)))
+		size += 4 + len(n)
 	}
-	t.add(uint32(len(t.data)-start), sync, cto)
+	t.size += size
+	t.add(uint32(size), sync, cto)
 }
 
 // AppendSample appends one sample whose payload is stored as is.
 func (w *FragmentWriter) AppendSample(i int, payload []byte, sync bool) {
 	t := w.tracks[i]
-	t.data = append(t.data, payload...)
+	t.pieces = append(t.pieces, piece{data: payload})
+	t.size += len(payload)
 	t.add(uint32(len(payload)), sync, 0)
 }
 
@@ -100,26 +113,35 @@ func (w *FragmentWriter) Duration(i int) uint64 {
 	return d
 }
 
-// WriteTo writes the fragment with sequence number seq to out and empties the writer. It returns the bytes
-// written. Tracks with no samples are left out.
-func (w *FragmentWriter) WriteTo(out io.Writer, seq uint32) (int64, error) {
-	h := w.marshalHeader(seq)
-	n, err := out.Write(h)
-	total := int64(n)
+// VectorWriter writes several buffers at once (writev). *os.File gets one through WritevFile.
+type VectorWriter interface {
+	WriteVectors(bufs [][]byte) (int64, error)
+}
+
+// WriteTo writes the fragment with sequence number seq to out and empties the writer, dropping its
+// references to the payloads. It returns the bytes written. Tracks with no samples are left out.
+func (w *FragmentWriter) WriteTo(out VectorWriter, seq uint32) (int64, error) {
+	bufs := append(w.iovecs[:0], w.marshalHeader(seq))
 	for _, t := range w.tracks {
-		if err != nil {
-			break
-		}
-		if len(t.data) > 0 {
-			n, err = out.Write(t.data)
-			total += int64(n)
+		for _, p := range t.pieces {
+			if p.data == nil {
+				bufs = append(bufs, w.prefixes[p.prefix:p.prefix+4])
+			} else if len(p.data) > 0 {
+				bufs = append(bufs, p.data)
+			}
 		}
 	}
+	n, err := out.WriteVectors(bufs)
+	clear(bufs) // let the payloads go
+	w.iovecs = bufs[:0]
+	w.prefixes = w.prefixes[:0]
 	for _, t := range w.tracks {
 		t.entries = t.entries[:0]
-		t.data = t.data[:0]
+		clear(t.pieces)
+		t.pieces = t.pieces[:0]
+		t.size = 0
 	}
-	return total, err
+	return n, err
 }
 
 // marshalHeader builds moof and the mdat header. Layout (ISO/IEC 14496-12):
@@ -130,7 +152,7 @@ func (w *FragmentWriter) marshalHeader(seq uint32) []byte {
 	moofSize := 8 + 16
 	for _, t := range w.tracks {
 		if len(t.entries) > 0 {
-			moofSize += 8 + 16 + 20 + 20 + 16*len(t.entries)
+			moofSize += trafSize(len(t.entries))
 		}
 	}
 	b := w.hdr[:0]
@@ -143,7 +165,7 @@ func (w *FragmentWriter) marshalHeader(seq uint32) []byte {
 		if len(t.entries) == 0 {
 			continue
 		}
-		b = appendBoxHeader(b, 8+16+20+20+16*len(t.entries), "traf")
+		b = appendBoxHeader(b, trafSize(len(t.entries)), "traf")
 		b = appendBoxHeader(b, 16, "tfhd")
 		b = binary.BigEndian.AppendUint32(b, 0x020000) // version 0, default-base-is-moof
 		b = binary.BigEndian.AppendUint32(b, t.id)
@@ -161,12 +183,15 @@ func (w *FragmentWriter) marshalHeader(seq uint32) []byte {
 			b = binary.BigEndian.AppendUint32(b, e.flags)
 			b = binary.BigEndian.AppendUint32(b, uint32(e.cto))
 		}
-		dataOffset += len(t.data)
+		dataOffset += t.size
 	}
 	b = appendBoxHeader(b, dataOffset-moofSize, "mdat")
 	w.hdr = b
 	return b
 }
+
+// trafSize is traf's header, tfhd, tfdt and a trun of n samples.
+func trafSize(n int) int { return 8 + 16 + 20 + 20 + 16*n }
 
 func appendBoxHeader(b []byte, size int, typ string) []byte {
 	b = binary.BigEndian.AppendUint32(b, uint32(size))

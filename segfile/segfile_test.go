@@ -26,8 +26,7 @@ func writeTestSegment(t testing.TB, info Info, n int) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out bytes.Buffer
-	out.Write(init)
+	out := &BufferWriter{B: append([]byte(nil), init...)}
 	w := NewFragmentWriter(VideoTrackID)
 	for f := 0; f < n; f++ {
 		w.SetBaseTime(0, uint64(f*25*3600))
@@ -35,11 +34,11 @@ func writeTestSegment(t testing.TB, info Info, n int) []byte {
 			w.AppendNALUs(0, [][]byte{{0x65, byte(f), byte(s)}}, s == 0, 0)
 			w.SetLastDuration(0, 3600)
 		}
-		if _, err := w.WriteTo(&out, uint32(f+1)); err != nil {
+		if _, err := w.WriteTo(out, uint32(f+1)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	return out.Bytes()
+	return out.B
 }
 
 func TestScanReadsWhatTheWriterWrote(t *testing.T) {
@@ -77,6 +76,33 @@ func TestScanReadsWhatTheWriterWrote(t *testing.T) {
 	}
 	if s := parts[2].Tracks[0].Samples[3]; !bytes.Equal(s.Payload, []byte{0, 0, 0, 3, 0x65, 2, 3}) || !s.IsNonSyncSample {
 		t.Fatalf("sample payload %x sync %v", s.Payload, !s.IsNonSyncSample)
+	}
+}
+
+// TestWritevFileWritesEveryBuffer writes more buffers than one writev takes, through a real file.
+func TestWritevFileWritesEveryBuffer(t *testing.T) {
+	f, err := os.Create(filepath.Join(t.TempDir(), "v"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var bufs [][]byte
+	var want []byte
+	for i := 0; i < 3000; i++ {
+		b := bytes.Repeat([]byte{byte(i)}, i%17)
+		bufs = append(bufs, b)
+		want = append(want, b...)
+	}
+	n, err := WritevFile{f}.WriteVectors(bufs)
+	if err != nil || n != int64(len(want)) {
+		t.Fatalf("wrote %d of %d: %v", n, len(want), err)
+	}
+	got, _ := os.ReadFile(f.Name())
+	if !bytes.Equal(got, want) {
+		t.Fatal("file differs from the buffers")
+	}
+	if s := skip([][]byte{{1, 2}, {3, 4, 5}}, 3); len(s) != 1 || !bytes.Equal(s[0], []byte{4, 5}) {
+		t.Fatalf("skip: %v", s)
 	}
 }
 

@@ -15,6 +15,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -113,9 +115,12 @@ func cmdCheckConfig(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func loadFlags(name string, args []string, stderr io.Writer) (*config.Config, *slog.Logger, error) {
+func loadFlags(name string, args []string, stderr io.Writer, extra func(*flag.FlagSet)) (*config.Config, *slog.Logger, error) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	if extra != nil {
+		extra(fs)
+	}
 	path := fs.String("config", "", "config file (required)")
 	level := fs.String("log-level", "info", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
@@ -146,9 +151,17 @@ func openStore(cfg *config.Config) (*store.Store, error) {
 }
 
 func cmdServe(args []string, stdout, stderr io.Writer) error {
-	cfg, log, err := loadFlags("serve", args, stderr)
+	var pprofAddr string
+	cfg, log, err := loadFlags("serve", args, stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&pprofAddr, "pprof", "", "serve Go's pprof profiles on this address (keep it on loopback)")
+	})
 	if err != nil {
 		return err
+	}
+	if pprofAddr != "" {
+		if err := servePprof(pprofAddr); err != nil {
+			return err
+		}
 	}
 	return serve(cfg, log, stdout, nil)
 }
@@ -179,8 +192,21 @@ func serve(cfg *config.Config, log *slog.Logger, stdout io.Writer, onReady func(
 	return errors.Join(err, rec.Close())
 }
 
+// servePprof serves the profiles on their own listener, apart from the API and whatever guards it.
+func servePprof(addr string) error {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("--pprof: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	go http.Serve(l, mux)
+	return nil
+}
+
 func cmdReindex(args []string, stdout, stderr io.Writer) error {
-	cfg, _, err := loadFlags("reindex", args, stderr)
+	cfg, _, err := loadFlags("reindex", args, stderr, nil)
 	if err != nil {
 		return err
 	}
