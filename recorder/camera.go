@@ -253,7 +253,7 @@ func (c *camera) createSegmentFile(wall int64) (string, *os.File, error) {
 		if err != nil {
 			return "", nil, err
 		}
-		if c.fsync != "off" {
+		if c.fsync == "segment" { // with "fragment" the indexer's syncfs covers the new entry
 			syncDir(filepath.Join(c.root, dir))
 		}
 		return rel, f, nil

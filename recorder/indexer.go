@@ -2,9 +2,13 @@ package recorder
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"os"
 	"sync"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"vigil/store"
 )
@@ -15,6 +19,11 @@ type indexer struct {
 	store   *store.Store
 	log     *slog.Logger
 	onFlush func() // test seam: called after each successful flush
+	// syncRoot, when set (fsync: fragment), is a folder on the storage filesystem: before a batch that
+	// records fragments is committed, the whole filesystem is synced with one syncfs. That makes every
+	// fragment durable before the index can point at it, at the cost of one sync per second for all
+	// cameras instead of one per camera.
+	syncRoot string
 
 	mu      sync.Mutex
 	pending store.Batch
@@ -69,6 +78,12 @@ func (ix *indexer) flush(ctx context.Context) error {
 	if b.Empty() {
 		return nil
 	}
+	if len(b.Segments) > 0 && ix.syncRoot != "" {
+		if err := syncFS(ix.syncRoot); err != nil {
+			ix.requeue(&b)
+			return fmt.Errorf("sync %s: %w", ix.syncRoot, err)
+		}
+	}
 	if err := ix.store.Apply(ctx, &b); err != nil {
 		ix.requeue(&b)
 		return err
@@ -99,6 +114,15 @@ func (ix *indexer) requeue(b *store.Batch) {
 	}
 	ix.pending.Events = append(ix.pending.Events, newer.Events...)
 	ix.pending.Dropped = append(ix.pending.Dropped, newer.Dropped...)
+}
+
+func syncFS(dir string) error {
+	f, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return unix.Syncfs(int(f.Fd()))
 }
 
 func (ix *indexer) run(ctx context.Context, interval time.Duration) {

@@ -65,6 +65,9 @@ func (r *Recorder) Start() error {
 	r.started = r.now()
 	r.index = newIndexer(r.Store, r.log.With("component", "indexer"))
 	r.index.onFlush = r.OnIndexFlush
+	if r.Config.Storage.Fsync == "fragment" {
+		r.index.syncRoot = r.Config.Storage.Path
+	}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel

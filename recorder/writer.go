@@ -9,6 +9,7 @@ import (
 
 	"github.com/bluenviron/mediacommon/v2/pkg/formats/fmp4"
 	"github.com/bluenviron/mediacommon/v2/pkg/formats/mp4/codecs"
+	"golang.org/x/sys/unix"
 
 	"vigil/segfile"
 	"vigil/store"
@@ -199,11 +200,6 @@ func (w *segmentWriter) flushFragment(nextDTS, recv int64) error {
 	if err != nil {
 		return fmt.Errorf("write %s: %w", seg.row.Path, err)
 	}
-	if w.cam.fsync == "fragment" {
-		if err := seg.file.Sync(); err != nil {
-			return fmt.Errorf("sync %s: %w", seg.row.Path, err)
-		}
-	}
 	frag := store.Fragment{
 		Offset:   seg.row.Bytes,
 		Size:     n,
@@ -275,7 +271,7 @@ func (w *segmentWriter) closeSegment() error {
 	err := w.flushFragment(0, 0)
 	w.seg = nil
 	if err == nil && w.cam.fsync != "off" {
-		err = seg.file.Sync()
+		err = syncData(seg.file)
 	}
 	err = errors.Join(err, seg.file.Close())
 	seg.row.Writing = false
@@ -295,6 +291,20 @@ func (w *segmentWriter) close() error {
 	}
 	w.fw.SetLastDuration(0, uint32(max(w.prevDur, 1)))
 	return w.closeSegment()
+}
+
+// syncData makes the file's data and size durable: fdatasync, which skips the timestamps fsync would also
+// write, since nothing reads them.
+func syncData(f *os.File) error {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var serr error
+	if err := rc.Control(func(fd uintptr) { serr = unix.Fdatasync(int(fd)) }); err != nil {
+		return err
+	}
+	return serr
 }
 
 func abs(x int64) int64 {

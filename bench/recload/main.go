@@ -21,6 +21,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"syscall"
@@ -38,6 +39,7 @@ type options struct {
 	vigil   string
 	work    string
 	profile bool
+	runs    int
 }
 
 func main() {
@@ -49,6 +51,7 @@ func main() {
 	flag.StringVar(&o.fsync, "fsync", "fragment", "vigil's storage.fsync")
 	flag.StringVar(&o.vigil, "vigil", "bin/vigil", "vigil binary")
 	flag.StringVar(&o.work, "work", "", "work folder (default: a new temp folder, removed at the end)")
+	flag.IntVar(&o.runs, "runs", 3, "rounds per N (vigil then floor each round); the table shows medians")
 	flag.BoolVar(&o.profile, "pprof", false, "save a CPU profile of vigil for each N (vigil-N.pprof in the work folder, which is then kept)")
 	flag.Parse()
 	log.SetFlags(0)
@@ -87,19 +90,49 @@ func run(o *options) error {
 			return fmt.Errorf("make clip: %v\n%s", err, out)
 		}
 	}
-	fmt.Printf("machine: %s, %d cores visible; clip %s; warm-up %v, measured %v; fsync %s\n\n",
-		cpuModel(), numCPU(), filepath.Base(o.clip), o.warmup, o.measure, o.fsync)
-	fmt.Println("| N | vigil CPU ms/stream/s | floor CPU ms/stream/s | vigil ÷ floor | vigil RSS MB/stream | floor RSS MB/stream | written ÷ received | drops+lost+decode errors | footage indexed |")
+	fmt.Printf("machine: %s, %d cores visible; clip %s; warm-up %v, measured %v; fsync %s; medians of %d rounds\n\n",
+		cpuModel(), numCPU(), filepath.Base(o.clip), o.warmup, o.measure, o.fsync, o.runs)
+	fmt.Println("| N | vigil CPU ms/stream/s | floor CPU ms/stream/s | vigil ÷ floor | vigil RSS MB/stream | floor RSS MB/stream | written ÷ received | drops+lost+decode errors (all rounds) | footage indexed |")
 	fmt.Println("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 	for _, n := range o.counts {
-		r, err := measureN(o, bins, n)
-		if err != nil {
-			return fmt.Errorf("N=%d: %w", n, err)
+		var rounds []*result
+		for i := 0; i < max(o.runs, 1); i++ {
+			r, err := measureN(o, bins, n)
+			if err != nil {
+				return fmt.Errorf("N=%d: %w", n, err)
+			}
+			rounds = append(rounds, r)
 		}
-		fmt.Printf("| %d | %.2f | %.2f | %.2f× | %.2f | %.2f | %.3f | %d | %.1f%% |\n", n, r.vigil.cpuMs, r.floor.cpuMs,
-			r.vigil.cpuMs/r.floor.cpuMs, r.vigil.rssMB, r.floor.rssMB, r.written/r.received, r.trouble, 100*r.footage)
+		med := func(f func(*result) float64) float64 { return median(rounds, f) }
+		var trouble uint64
+		for _, r := range rounds {
+			trouble += r.trouble
+		}
+		fmt.Printf("| %d | %.2f | %.2f | %.2f× | %.2f | %.2f | %.3f | %d | %.1f%% |\n", n,
+			med(func(r *result) float64 { return r.vigil.cpuMs }),
+			med(func(r *result) float64 { return r.floor.cpuMs }),
+			med(func(r *result) float64 { return r.vigil.cpuMs / r.floor.cpuMs }),
+			med(func(r *result) float64 { return r.vigil.rssMB }),
+			med(func(r *result) float64 { return r.floor.rssMB }),
+			med(func(r *result) float64 { return r.written / r.received }),
+			trouble,
+			100*med(func(r *result) float64 { return r.footage }))
 	}
 	return nil
+}
+
+// median of f over the rounds; the ratio column is the median of each round's own ratio, since vigil
+// and the floor of one round ran back to back on the same machine.
+func median(rounds []*result, f func(*result) float64) float64 {
+	v := make([]float64, len(rounds))
+	for i, r := range rounds {
+		v[i] = f(r)
+	}
+	sort.Float64s(v)
+	if len(v)%2 == 1 {
+		return v[len(v)/2]
+	}
+	return (v[len(v)/2-1] + v[len(v)/2]) / 2
 }
 
 type tools struct{ simcams, floor string }
