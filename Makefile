@@ -26,9 +26,9 @@ check: ## gofmt, go vet and staticcheck
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 
 fuzz: ## run each fuzz target for FUZZTIME (10s) on top of its committed corpus
-	$(GO) test -run '^$$' -fuzz '^FuzzScan$$' -fuzztime $(FUZZTIME) ./segfile
-	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./config
-	$(GO) test -run '^$$' -fuzz '^FuzzDecodeFragments$$' -fuzztime $(FUZZTIME) ./store
+	$(GO) test -run '^$$' -fuzz '^FuzzScan$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 200x ./segfile
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 200x ./config
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeFragments$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 200x ./store
 
 bench: build ## the recorder load harness (N = 10 50 100 200 cameras); figures go into BENCHMARKS.md
 	bench/run.sh

@@ -99,7 +99,7 @@ func run(o *options) error {
 		for i := 0; i < max(o.runs, 1); i++ {
 			r, err := measureN(o, bins, n)
 			if err != nil {
-				return fmt.Errorf("N=%d: %w", n, err)
+				return fmt.Errorf("with %d cameras: %w", n, err)
 			}
 			rounds = append(rounds, r)
 		}
