@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"vigil/config"
@@ -127,6 +128,9 @@ func (c *camera) run(ctx context.Context) {
 			return
 		}
 		c.reconnects.Add(1)
+		if errors.Is(err, syscall.ENOSPC) {
+			c.rec.retentionNow()
+		}
 		if c.Status().State == store.StateOnline {
 			failures = 0
 		}

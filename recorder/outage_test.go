@@ -3,8 +3,10 @@ package recorder
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"net"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -184,4 +186,46 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// TestParameterChangeStartsANewSegment: the camera's resolution changes mid-session (new SPS/PPS in-band
+// only). The run goes on in a new segment whose init carries the new parameters.
+func TestParameterChangeStartsANewSegment(t *testing.T) {
+	requireFFprobe(t)
+	rig := newRig(t, time.Minute, rigCamera{"cam", simcam.ClipH264})
+	rig.start()
+	rig.waitFor("1 s recorded", 20*time.Second, func() bool { return rig.recordedDuration("cam") >= time.Second })
+	small, _ := simcam.LoadClip(simcam.ClipH264Small)
+	if err := rig.cams.SwitchClip("cam", small); err != nil {
+		t.Fatal(err)
+	}
+	rig.waitFor("1 s at the new resolution", 30*time.Second, func() bool {
+		segs := rig.segments("cam")
+		last := segs[len(segs)-1]
+		return last.Width == 320 && last.Duration() >= int64(time.Second)
+	})
+	rig.stop()
+	segs := rig.segments("cam")
+	if len(segs) != 2 {
+		t.Fatalf("%d segments, want 2", len(segs))
+	}
+	a, b := segs[0], segs[1]
+	if a.Width != 640 || b.Width != 320 || b.Height != 180 || a.RunID != b.RunID {
+		t.Fatalf("segments %dx%d run %s, %dx%d run %s", a.Width, a.Height, a.RunID, b.Width, b.Height, b.RunID)
+	}
+	if gap := time.Duration(b.Start - a.End); gap < -time.Millisecond || gap > 50*time.Millisecond {
+		t.Errorf("%v between the segments of one run", gap)
+	}
+	for _, s := range frameSizes(ffprobe(t, filepath.Join(rig.cfg.Storage.Path, b.Path))) {
+		if s != "320x180" {
+			t.Errorf("ffprobe reads the new segment as %s", s)
+		}
+	}
+}
+
+func frameSizes(p probe) (sizes []string) {
+	for _, s := range p.Streams {
+		sizes = append(sizes, fmt.Sprintf("%dx%d", s.Width, s.Height))
+	}
+	return sizes
 }

@@ -32,15 +32,16 @@ type Recorder struct {
 	// OnIndexFlush, if set, is called after every successful index write (a seam for tests).
 	OnIndexFlush func()
 
-	log     *slog.Logger
-	index   *indexer
-	cameras []*camera
-	byID    map[string]*camera
-	cron    *cron.Cron
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup
-	flushWG sync.WaitGroup
-	started time.Time
+	log       *slog.Logger
+	index     *indexer
+	cameras   []*camera
+	byID      map[string]*camera
+	cron      *cron.Cron
+	retention retentionState
+	cancel    context.CancelFunc
+	wg        sync.WaitGroup
+	flushWG   sync.WaitGroup
+	started   time.Time
 }
 
 func (r *Recorder) now() time.Time {
@@ -97,7 +98,7 @@ func (r *Recorder) Start() error {
 			c.run(ctx)
 		}()
 	}
-	return r.startRetention()
+	return r.startRetention(ctx)
 }
 
 // Close stops every camera, closing their segments, records that they went offline because vigil stopped,

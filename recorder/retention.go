@@ -7,7 +7,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 	"syscall"
+	"time"
 
 	"github.com/robfig/cron/v3"
 
@@ -25,40 +27,94 @@ type RetentionReport struct {
 	ReserveBytes int64
 }
 
-// reserveFraction of the storage filesystem is kept free whatever the quota says, so that a quota set too
-// high (or other files growing on the same disk) never fills it.
-const reserveFraction = 0.02
+// The free space kept whatever the quota says, so that a quota set too high (or other files growing on
+// the same disk) never fills it: reserveFraction of the filesystem, or what the cameras write in
+// reserveWindow at the rate seen since the last pass, whichever is more.
+const (
+	reserveFraction = 0.02
+	reserveWindow   = 5 * time.Minute
+)
 
 // deleteBatch is how many segments one quota step dooms at a time.
 const deleteBatch = 64
 
-func (r *Recorder) startRetention() error {
+// retentionState serializes passes (the schedule and a full disk can both ask for one) and remembers the
+// last one, to measure how fast the cameras fill the disk.
+type retentionState struct {
+	mu        sync.Mutex
+	lastAt    time.Time
+	lastBytes uint64
+	urgent    chan struct{} // a camera hit a full disk: run a pass now
+}
+
+func (r *Recorder) startRetention(ctx context.Context) error {
+	r.retention.urgent = make(chan struct{}, 1)
 	r.cron = cron.New()
-	_, err := r.cron.AddFunc(r.Config.Retention.Schedule, func() {
-		rep, err := r.EnforceRetention(context.Background())
-		log := r.log.With("component", "retention")
-		if err != nil {
-			log.Error("retention pass failed", "err", err)
-			return
-		}
-		if rep.ByAge+rep.ByQuota > 0 {
-			log.Info("retention pass", "by_age", rep.ByAge, "by_quota", rep.ByQuota, "freed_bytes", rep.FreedBytes,
-				"used_bytes", rep.UsedBytes, "limit_bytes", rep.LimitBytes)
-		}
-	})
-	if err != nil {
+	if _, err := r.cron.AddFunc(r.Config.Retention.Schedule, r.retentionPass); err != nil {
 		return fmt.Errorf("retention schedule %q: %w", r.Config.Retention.Schedule, err)
 	}
 	r.cron.Start()
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-r.retention.urgent:
+				r.retentionPass()
+			}
+		}
+	}()
 	return nil
+}
+
+func (r *Recorder) retentionPass() {
+	log := r.log.With("component", "retention")
+	rep, err := r.EnforceRetention(context.Background())
+	if err != nil {
+		log.Error("retention pass failed", "err", err)
+		return
+	}
+	if rep.ByAge+rep.ByQuota > 0 {
+		log.Info("retention pass", "by_age", rep.ByAge, "by_quota", rep.ByQuota, "freed_bytes", rep.FreedBytes,
+			"used_bytes", rep.UsedBytes, "limit_bytes", rep.LimitBytes, "reserve_bytes", rep.ReserveBytes)
+	}
+}
+
+// retentionNow asks for a pass at once (a write failed for lack of space); it never blocks.
+func (r *Recorder) retentionNow() {
+	select {
+	case r.retention.urgent <- struct{}{}:
+	default:
+	}
+}
+
+// writeRateReserve is what the cameras write in reserveWindow at the rate seen since the last pass.
+func (r *Recorder) writeRateReserve(now time.Time) int64 {
+	var written uint64
+	for _, c := range r.cameras {
+		written += c.bytes.Load()
+	}
+	st := &r.retention
+	reserve := int64(0)
+	if !st.lastAt.IsZero() && now.After(st.lastAt) && written >= st.lastBytes {
+		rate := float64(written-st.lastBytes) / now.Sub(st.lastAt).Seconds()
+		reserve = int64(rate * reserveWindow.Seconds())
+	}
+	st.lastAt, st.lastBytes = now, written
+	return reserve
 }
 
 // EnforceRetention deletes, oldest first, the finished segments that are past their camera's maximum age,
 // then as many more as the quota and the free-space reserve need. A segment being written is never touched.
 func (r *Recorder) EnforceRetention(ctx context.Context) (*RetentionReport, error) {
+	r.retention.mu.Lock()
+	defer r.retention.mu.Unlock()
 	rep := &RetentionReport{}
 	root := r.Config.Storage.Path
 	now := r.now().UnixNano()
+	rateReserve := r.writeRateReserve(time.Now())
 	cams, err := r.Store.CameraIDs(ctx)
 	if err != nil {
 		return nil, err
@@ -94,7 +150,7 @@ func (r *Recorder) EnforceRetention(ctx context.Context) (*RetentionReport, erro
 	if q.Percent > 0 {
 		rep.LimitBytes = int64(float64(total) * q.Percent / 100)
 	}
-	rep.ReserveBytes = int64(float64(total) * reserveFraction)
+	rep.ReserveBytes = max(int64(float64(total)*reserveFraction), rateReserve)
 	used, err := r.Store.TotalBytes(ctx)
 	if err != nil {
 		return rep, err

@@ -165,3 +165,19 @@ func TestInterruptedDeletionRecovers(t *testing.T) {
 		t.Fatalf("intents left: %v", d)
 	}
 }
+
+// TestReserveFollowsTheWriteRate: the free space kept grows with how fast the cameras write, so a pass
+// every minute stays ahead of a busy recorder on a small disk.
+func TestReserveFollowsTheWriteRate(t *testing.T) {
+	r := &Recorder{cameras: []*camera{{}, {}}}
+	t0 := time.Now()
+	if got := r.writeRateReserve(t0); got != 0 {
+		t.Fatalf("first pass reserve %d, want 0 (no rate yet)", got)
+	}
+	r.cameras[0].bytes.Store(6e6)
+	r.cameras[1].bytes.Store(4e6)
+	// 10 MB in 10 s is 1 MB/s: five minutes of it.
+	if got := r.writeRateReserve(t0.Add(10 * time.Second)); got != 300e6 {
+		t.Fatalf("reserve %d, want 300 MB", got)
+	}
+}

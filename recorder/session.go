@@ -84,7 +84,7 @@ func (c *camera) runSession(ctx context.Context) error {
 		case err := <-writerDone:
 			s.client.Close()
 			close(s.queue)
-			return errors.Join(err, w.close())
+			return err
 		case <-report.C:
 			s.reportTrouble(&reported)
 		}
@@ -99,14 +99,15 @@ func (s *session) stop(writerDone chan error) error {
 	return <-writerDone
 }
 
+// drain writes what the queue brings until it is closed, or until a write fails: then the session must
+// end (and be retried) at once rather than go on receiving what it cannot record.
 func (s *session) drain(w *segmentWriter) error {
-	var err error
 	for u := range s.queue {
-		if err == nil {
-			err = w.write(&u)
+		if err := w.write(&u); err != nil {
+			return errors.Join(err, w.close())
 		}
 	}
-	return errors.Join(err, w.close())
+	return w.close()
 }
 
 func transport(t string) *gortsplib.Protocol {

@@ -3,6 +3,7 @@ package recorder
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"time"
@@ -27,6 +28,10 @@ const (
 	// Past this, the segment is cut at the next keyframe and the next one re-anchored on vigil's clock
 	// (a camera clock that jumps, or a stream that stalled while its timestamps did not).
 	hardDriftNs = int64(2 * time.Second)
+	// A decode time that goes backwards, or jumps forward by more than this, is a discontinuity (an
+	// encoder restart behind an RTSP session that stayed up): the segment ends there and the next one is
+	// anchored afresh, so the timeline shows the hole instead of one frame stretched across it.
+	maxFrameGap = 5 * videoClockRate
 )
 
 // unit is one access unit (video) or a group of them (audio) as it left the RTSP read loop.
@@ -129,10 +134,23 @@ func (w *segmentWriter) writeVideo(u *unit) error {
 		w.cam.noteDecodeError(fmt.Errorf("timestamps: %w", err))
 		return nil
 	}
+	if w.seg != nil && (dts <= w.prevDTS || dts-w.prevDTS > maxFrameGap) {
+		w.fw.SetLastDuration(0, uint32(max(w.prevDur, 1)))
+		if err := w.closeSegment(); err != nil {
+			return err
+		}
+		w.last.ok = false
+		if !key {
+			w.dts = nil
+			return nil
+		}
+	}
 	if w.seg != nil {
-		w.prevDur = max(dts-w.prevDTS, 1)
+		w.prevDur = dts - w.prevDTS
 		w.fw.SetLastDuration(0, uint32(w.prevDur))
-		rotate := key && (dts-w.seg.startDTS >= w.cam.segmentTicks || w.seg.drifted)
+		// Within a frame of the segment length counts as reaching it, so that a keyframe landing a few
+		// milliseconds early does not stretch the segment by a whole GOP.
+		rotate := key && (dts-w.seg.startDTS+w.prevDur >= w.cam.segmentTicks || w.seg.drifted)
 		fragDur := dts - w.seg.fragStartDTS
 		if rotate || (key && fragDur >= fragmentMinAtKey) || fragDur >= fragmentMax {
 			if err := w.flushFragment(dts, u.recv); err != nil {
@@ -198,6 +216,9 @@ func (w *segmentWriter) flushFragment(nextDTS, recv int64) error {
 	seg.seq++
 	n, err := w.fw.WriteTo(segfile.WritevFile{File: seg.file}, seg.seq)
 	if err != nil {
+		// Cut what part of the fragment got written, so the file ends where its index row says.
+		seg.file.Truncate(seg.row.Bytes)
+		seg.file.Seek(seg.row.Bytes, io.SeekStart)
 		return fmt.Errorf("write %s: %w", seg.row.Path, err)
 	}
 	frag := store.Fragment{

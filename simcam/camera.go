@@ -3,6 +3,7 @@ package simcam
 import (
 	"errors"
 	"math/rand/v2"
+	"sync/atomic"
 	"time"
 
 	"github.com/bluenviron/gortsplib/v5"
@@ -41,6 +42,7 @@ func (c *camera) detach() *stream {
 type stream struct {
 	rtsp       *gortsplib.ServerStream
 	clip       *Clip
+	next       atomic.Pointer[Clip] // SwitchClip's clip, taken at the next loop
 	video      *description.Media
 	audio      *description.Media
 	stop, done chan struct{}
@@ -85,6 +87,9 @@ func (st *stream) run() {
 
 	sn := newSender(st)
 	for loop := int64(0); ; loop++ {
+		if next := st.next.Swap(nil); next != nil {
+			st.clip = next
+		}
 		sn.setLoop(loop)
 		for _, ev := range st.clip.sched {
 			if wait := time.Until(alignUp(sn.due(ev))); wait > 0 {
@@ -114,6 +119,7 @@ type sender struct {
 	audioSeq uint16
 
 	loopTicks int64     // 90 kHz offset of the current loop
+	nextTicks int64     // 90 kHz offset of the next loop: loops may differ in length after SwitchClip
 	loopStart time.Time // wall time of the current loop's first DTS
 	audioLoop int64     // sample offset of the current loop
 
@@ -137,9 +143,10 @@ func newSender(st *stream) *sender {
 
 func (sn *sender) setLoop(loop int64) {
 	c := sn.st.clip
-	sn.loopTicks = loop * c.dur
+	sn.loopTicks = sn.nextTicks
+	sn.nextTicks += c.dur
 	sn.loopStart = sn.start.Add(ticksToDuration(sn.loopTicks))
-	if c.audioConf != nil {
+	if c.HasAudio() {
 		sn.audioLoop = c.audioLoopOffset(loop)
 	}
 }
@@ -170,9 +177,9 @@ func (sn *sender) send(ev event) error {
 		return nil
 	}
 	a := &c.audio[ev.idx]
-	pkt.PayloadType = audioPT
+	pkt.PayloadType = c.audioFormat.PayloadType()
 	pkt.Timestamp = sn.audioTS + uint32(sn.audioLoop+a.pts)
-	ntp := sn.start.Add(samplesToDuration(sn.audioLoop+a.pts, c.audioConf.SampleRate))
+	ntp := sn.start.Add(samplesToDuration(sn.audioLoop+a.pts, c.audioRate))
 	for _, p := range a.pkts {
 		pkt.SequenceNumber = sn.audioSeq
 		sn.audioSeq++

@@ -1,4 +1,5 @@
 // Package simcam plays real H.264/H.265 clips in a loop over RTSP with continuous timestamps: the demo's and the tests' cameras.
+// Audio is AAC or Opus from the clip, or a G.711 tone (Clip.WithG711).
 package simcam
 
 import (
@@ -15,6 +16,7 @@ import (
 	"github.com/bluenviron/mediacommon/v2/pkg/codecs/h264"
 	"github.com/bluenviron/mediacommon/v2/pkg/codecs/h265"
 	"github.com/bluenviron/mediacommon/v2/pkg/codecs/mpeg4audio"
+	"github.com/bluenviron/mediacommon/v2/pkg/codecs/opus"
 	"github.com/bluenviron/mediacommon/v2/pkg/formats/mpegts"
 	tscodecs "github.com/bluenviron/mediacommon/v2/pkg/formats/mpegts/codecs"
 	"github.com/pion/rtp"
@@ -29,6 +31,10 @@ var (
 	ClipH264AAC = mustReadClip("h264_aac.ts") // H.264 High + AAC-LC mono 48 kHz
 	ClipH264    = mustReadClip("h264.ts")     // H.264 High, no audio
 	ClipH265    = mustReadClip("h265.ts")     // H.265 Main, no audio
+	// ClipH264Opus is the H.264 clip with Opus mono 48 kHz in 20 ms packets.
+	ClipH264Opus = mustReadClip("h264_opus.ts")
+	// ClipH264Small is 320x180, 2 s: switched to mid-stream it is a resolution change.
+	ClipH264Small = mustReadClip("h264_320x180.ts")
 )
 
 func mustReadClip(name string) []byte {
@@ -42,8 +48,7 @@ func mustReadClip(name string) []byte {
 const (
 	videoClockRate = 90000
 	videoPT        = 96
-	audioPT        = 97
-	aacSamplesAU   = 1024
+	audioPT        = 97 // dynamic, for AAC and Opus; G.711 has static ones
 )
 
 // payload is one RTP packet's payload, produced once per clip so that a
@@ -61,8 +66,9 @@ type frame struct {
 	pkts     []payload
 }
 
-// audioAU is one AAC access unit; pts is in samples relative to the clip's
-// first video DTS, which keeps A/V sync exact across loops.
+// audioAU is one audio access unit (an AAC AU, an Opus packet, 20 ms of
+// G.711); pts is in samples relative to the clip's first video DTS, which
+// keeps A/V sync exact across loops.
 type audioAU struct {
 	pts  int64
 	pkts []payload
@@ -81,17 +87,18 @@ type event struct {
 type Clip struct {
 	codec         string // "H264" or "H265"
 	vps, sps, pps []byte
-	frames        []frame // decode order
-	frameDur      int64   // 90 kHz
-	dur           int64   // 90 kHz, one loop
-	audioConf     *mpeg4audio.AudioSpecificConfig
+	frames        []frame       // decode order
+	frameDur      int64         // 90 kHz
+	dur           int64         // 90 kHz, one loop
+	audioFormat   format.Format // nil without audio; streams get copies (newAudioFormat)
+	audioRate     int           // the RTP clock of audioFormat, samples per second
 	audio         []audioAU
 	sched         []event
 }
 
 // LoadClip parses an MPEG-TS clip holding one H.264 or H.265 track and
-// optionally one AAC track. Leading frames before the first keyframe are
-// dropped so every loop starts on a keyframe; the clip should have closed
+// optionally one AAC or Opus track. Leading frames before the first keyframe
+// are dropped so every loop starts on a keyframe; the clip should have closed
 // GOPs, otherwise the first frames after each seam reference pictures the
 // decoder never saw.
 func LoadClip(ts []byte) (*Clip, error) {
@@ -114,6 +121,15 @@ func LoadClip(ts []byte) (*Clip, error) {
 	var raws []rawFrame
 	var audioAUs [][]byte
 	var audioFirstPTS int64
+	var audioDuration func([]byte) int64 // samples in one unit
+	onAudio := func(pts int64, aus [][]byte) error {
+		pts = td.Decode(pts)
+		if audioAUs == nil {
+			audioFirstPTS = pts
+		}
+		audioAUs = append(audioAUs, cloneAU(aus)...)
+		return nil
+	}
 
 	onVideo := func(pts, dts int64, au [][]byte) error {
 		dts = td.Decode(dts)
@@ -135,17 +151,18 @@ func LoadClip(ts []byte) (*Clip, error) {
 				r.OnDataH265(t, onVideo)
 			}
 		case *tscodecs.MPEG4Audio:
-			if c.audioConf == nil && codec.Config.SampleRate > 0 {
-				conf := codec.Config
-				c.audioConf = &conf
-				r.OnDataMPEG4Audio(t, func(pts int64, aus [][]byte) error {
-					pts = td.Decode(pts)
-					if audioAUs == nil {
-						audioFirstPTS = pts
-					}
-					audioAUs = append(audioAUs, cloneAU(aus)...)
-					return nil
-				})
+			if c.audioFormat == nil && codec.Config.SampleRate > 0 {
+				c.audioFormat, c.audioRate = newAACFormat(codec.Config), codec.Config.SampleRate
+				audioDuration = func([]byte) int64 { return mpeg4audio.SamplesPerAccessUnit }
+				r.OnDataMPEG4Audio(t, onAudio)
+			}
+		case *tscodecs.Opus:
+			if c.audioFormat == nil && codec.Desc != nil {
+				c.audioFormat = &format.Opus{PayloadTyp: audioPT, ChannelCount: codec.Desc.ChannelCount()}
+				// Opus is always 48 kHz on the wire, whatever rate it was made from.
+				c.audioRate = 48000
+				audioDuration = opus.PacketDuration2
+				r.OnDataOpus(t, onAudio)
 			}
 		}
 	}
@@ -201,9 +218,9 @@ func LoadClip(ts []byte) (*Clip, error) {
 		return nil, errors.New("simcam: clip carries no parameter sets in-band")
 	}
 
-	if c.audioConf != nil {
-		first := (audioFirstPTS - t0) * int64(c.audioConf.SampleRate) / videoClockRate
-		if err := c.loadAudio(first, audioAUs); err != nil {
+	if c.audioFormat != nil {
+		first := (audioFirstPTS - t0) * int64(c.audioRate) / videoClockRate
+		if err := c.loadAudio(first, audioAUs, audioDuration); err != nil {
 			return nil, err
 		}
 	}
@@ -212,35 +229,45 @@ func LoadClip(ts []byte) (*Clip, error) {
 	return c, nil
 }
 
-// loadAudio lays the AAC units out back to back from where the first one
-// sits relative to video, wrapping the ones past the loop end around to its
+// loadAudio lays the units out back to back from where the first one sits
+// relative to video, wrapping the ones past the loop end around to its
 // start. Audio then stays in sync with video and is continuous across the
 // seam except for one gap shorter than a unit per loop (a loop is rarely a
 // whole number of AAC frames). Dropping the units past the end instead
-// would leave a gap as long as the A/V offset of the file.
-func (c *Clip) loadAudio(firstPTS int64, aus [][]byte) error {
-	loop := c.audioLoopOffset(1)
-	n := min(len(aus), int(loop/aacSamplesAU))
-	if n == 0 {
-		c.audioConf = nil
-		return nil
-	}
-	enc, err := c.newAudioFormat().CreateEncoder()
+// would leave a gap as long as the A/V offset of the file. The units are
+// laid out by their own durations, not by their PTS: encoder priming and
+// muxer rounding would otherwise show up as gaps and overlaps.
+func (c *Clip) loadAudio(firstPTS int64, aus [][]byte, duration func([]byte) int64) error {
+	enc, err := newAudioPacketizer(c.audioFormat)
 	if err != nil {
 		return err
 	}
+	loop := c.audioLoopOffset(1)
 	start := (firstPTS%loop + loop) % loop
-	c.audio = make([]audioAU, n)
-	for i := range n {
-		pkts, err := enc.Encode([][]byte{aus[i]})
+	c.audio = nil
+	var at int64
+	for _, au := range aus {
+		d := duration(au)
+		if d <= 0 {
+			return fmt.Errorf("simcam: audio unit %d has no duration", len(c.audio))
+		}
+		if at+d > loop {
+			break
+		}
+		pkts, err := enc(au)
 		if err != nil {
 			return fmt.Errorf("simcam: packetizing audio: %w", err)
 		}
-		pts := start + int64(i)*aacSamplesAU
+		pts := start + at
 		if pts >= loop {
 			pts -= loop
 		}
-		c.audio[i] = audioAU{pts: pts, pkts: toPayloads(pkts)}
+		c.audio = append(c.audio, audioAU{pts: pts, pkts: toPayloads(pkts)})
+		at += d
+	}
+	if len(c.audio) == 0 {
+		c.audioFormat, c.audioRate = nil, 0
+		return nil
 	}
 	slices.SortFunc(c.audio, func(a, b audioAU) int { return cmp.Compare(a.pts, b.pts) })
 	return nil
@@ -263,14 +290,14 @@ func (c *Clip) buildSchedule() {
 }
 
 func (c *Clip) audioTicks(samples int64) int64 {
-	return samples * videoClockRate / int64(c.audioConf.SampleRate)
+	return samples * videoClockRate / int64(c.audioRate)
 }
 
 // audioLoopOffset is computed from the loop number each time rather than
 // accumulated, so a loop length that is not a whole number of samples never
 // lets audio drift away from video.
 func (c *Clip) audioLoopOffset(loop int64) int64 {
-	return loop * c.dur * int64(c.audioConf.SampleRate) / videoClockRate
+	return loop * c.dur * int64(c.audioRate) / videoClockRate
 }
 
 func (c *Clip) findParams(au [][]byte) {
@@ -343,8 +370,7 @@ func newVideoPacketizer(f format.Format) (func([][]byte) ([]*rtp.Packet, error),
 	return nil, fmt.Errorf("simcam: unsupported format %T", f)
 }
 
-func (c *Clip) newAudioFormat() *format.MPEG4Audio {
-	conf := *c.audioConf
+func newAACFormat(conf mpeg4audio.AudioSpecificConfig) *format.MPEG4Audio {
 	return &format.MPEG4Audio{
 		PayloadTyp:       audioPT,
 		ProfileLevelID:   1,
@@ -353,6 +379,50 @@ func (c *Clip) newAudioFormat() *format.MPEG4Audio {
 		IndexLength:      3,
 		IndexDeltaLength: 3,
 	}
+}
+
+// newAudioFormat returns a fresh copy of the clip's audio format, for the
+// same reason as newVideoFormat.
+func (c *Clip) newAudioFormat() format.Format {
+	switch f := c.audioFormat.(type) {
+	case *format.MPEG4Audio:
+		return newAACFormat(*f.Config)
+	case *format.Opus:
+		g := *f
+		return &g
+	case *format.G711:
+		g := *f
+		return &g
+	}
+	return nil
+}
+
+// newAudioPacketizer turns one access unit into RTP packets.
+func newAudioPacketizer(f format.Format) (func([]byte) ([]*rtp.Packet, error), error) {
+	switch f := f.(type) {
+	case *format.MPEG4Audio:
+		enc, err := f.CreateEncoder()
+		if err != nil {
+			return nil, err
+		}
+		return func(au []byte) ([]*rtp.Packet, error) { return enc.Encode([][]byte{au}) }, nil
+	case *format.Opus:
+		enc, err := f.CreateEncoder()
+		if err != nil {
+			return nil, err
+		}
+		return func(au []byte) ([]*rtp.Packet, error) {
+			pkt, err := enc.Encode(au)
+			return []*rtp.Packet{pkt}, err
+		}, nil
+	case *format.G711:
+		enc, err := f.CreateEncoder()
+		if err != nil {
+			return nil, err
+		}
+		return enc.Encode, nil
+	}
+	return nil, fmt.Errorf("simcam: unsupported audio format %T", f)
 }
 
 // Duration is the length of one loop: last DTS - first DTS + one frame.
@@ -367,8 +437,24 @@ func (c *Clip) FrameDuration() time.Duration { return ticksToDuration(c.frameDur
 // Codec is "H264" or "H265".
 func (c *Clip) Codec() string { return c.codec }
 
-// HasAudio reports whether the clip carries an AAC track.
-func (c *Clip) HasAudio() bool { return c.audioConf != nil }
+// HasAudio reports whether the clip carries audio.
+func (c *Clip) HasAudio() bool { return c.audioFormat != nil }
+
+// AudioCodec is "AAC", "Opus", "G711" or "" without audio.
+func (c *Clip) AudioCodec() string {
+	switch c.audioFormat.(type) {
+	case *format.MPEG4Audio:
+		return "AAC"
+	case *format.Opus:
+		return "Opus"
+	case *format.G711:
+		return "G711"
+	}
+	return ""
+}
+
+// AudioSampleRate is the audio's RTP clock rate, 0 without audio.
+func (c *Clip) AudioSampleRate() int { return c.audioRate }
 
 // KeyframeCount is the number of random access frames per loop.
 func (c *Clip) KeyframeCount() int {
@@ -387,12 +473,13 @@ func (c *Clip) Params() (vps, sps, pps []byte) {
 	return bytes.Clone(c.vps), bytes.Clone(c.sps), bytes.Clone(c.pps)
 }
 
-// AudioConfig returns the AAC configuration, or nil without audio.
+// AudioConfig returns the AAC configuration, or nil without AAC.
 func (c *Clip) AudioConfig() *mpeg4audio.AudioSpecificConfig {
-	if c.audioConf == nil {
+	f, ok := c.audioFormat.(*format.MPEG4Audio)
+	if !ok {
 		return nil
 	}
-	conf := *c.audioConf
+	conf := *f.Config
 	return &conf
 }
 

@@ -129,6 +129,25 @@ func (s *Server) AddCamera(path string, clip *Clip) error {
 	return nil
 }
 
+// SwitchClip makes a running camera play clip from its next loop on, in the same RTSP session, its
+// timestamps continuing: a camera whose encoder settings (say, its resolution) change mid-stream. The
+// SDP is not changed, so the new parameter sets arrive in-band only. Both clips must have the same codec
+// and no audio.
+func (s *Server) SwitchClip(path string, clip *Clip) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.cameras[cleanPath(path)]
+	if c == nil || c.cur == nil {
+		return fmt.Errorf("simcam: camera %q is not running", path)
+	}
+	if clip.Codec() != c.clip.Codec() || clip.HasAudio() || c.clip.HasAudio() {
+		return errors.New("simcam: SwitchClip needs two clips of one codec, without audio")
+	}
+	c.clip = clip
+	c.cur.next.Store(clip)
+	return nil
+}
+
 // StopCamera makes the camera die: its stream is closed, connected clients
 // are disconnected and DESCRIBE answers 404 until StartCamera.
 func (s *Server) StopCamera(path string) {

@@ -33,59 +33,62 @@ func main() {
 	if *dir == "" {
 		log.Fatal("-dir is required")
 	}
-	var mu sync.Mutex
-	var files []*bufio.Writer
-	var clients []*gortsplib.Client
+	var cams []*camera
 	for i := 1; i <= *n; i++ {
-		c, w, err := record(fmt.Sprintf(*urlFormat, i), filepath.Join(*dir, fmt.Sprintf("cam%03d.rtp", i)), &mu)
+		c, err := record(fmt.Sprintf(*urlFormat, i), filepath.Join(*dir, fmt.Sprintf("cam%03d.rtp", i)))
 		if err != nil {
 			log.Fatal(err)
 		}
-		clients, files = append(clients, c), append(files, w)
+		cams = append(cams, c)
 	}
 	fmt.Println("ready")
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	<-sig
-	for _, c := range clients {
-		c.Close()
+	for _, c := range cams {
+		c.client.Close()
+		c.w.Flush()
 	}
-	mu.Lock()
-	for _, w := range files {
-		w.Flush()
-	}
-	mu.Unlock()
 }
 
-func record(rawURL, path string, mu *sync.Mutex) (*gortsplib.Client, *bufio.Writer, error) {
+// camera is one client and its file. The mutex is the camera's own: audio and video callbacks may run
+// on different goroutines, and nothing is shared between cameras, as in a real recorder.
+type camera struct {
+	client *gortsplib.Client
+	mu     sync.Mutex
+	w      *bufio.Writer
+}
+
+func record(rawURL, path string) (*camera, error) {
 	u, err := base.ParseURL(rawURL)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	f, err := os.Create(path)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	w := bufio.NewWriterSize(f, 64<<10)
 	tcp := gortsplib.ProtocolTCP
-	c := &gortsplib.Client{Scheme: u.Scheme, Host: u.Host, Protocol: &tcp}
+	cam := &camera{client: &gortsplib.Client{Scheme: u.Scheme, Host: u.Host, Protocol: &tcp},
+		w: bufio.NewWriterSize(f, 64<<10)}
+	c := cam.client
 	if err := c.Start(); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	desc, _, err := c.Describe(u)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if err := c.SetupAll(desc.BaseURL, desc.Medias); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	c.OnPacketRTPAny(func(_ *description.Media, _ format.Format, pkt *rtp.Packet) {
-		mu.Lock()
-		w.Write(pkt.Payload)
-		mu.Unlock()
+		cam.mu.Lock()
+		cam.w.Write(pkt.Payload)
+		cam.mu.Unlock()
 	})
 	if _, err := c.Play(nil); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return c, w, nil
+	return cam, nil
 }

@@ -92,8 +92,8 @@ func run(o *options) error {
 	}
 	fmt.Printf("machine: %s, %d cores visible; clip %s; warm-up %v, measured %v; fsync %s; medians of %d rounds\n\n",
 		cpuModel(), numCPU(), filepath.Base(o.clip), o.warmup, o.measure, o.fsync, o.runs)
-	fmt.Println("| N | vigil CPU ms/stream/s | floor CPU ms/stream/s | vigil ÷ floor | vigil RSS MB/stream | floor RSS MB/stream | written ÷ received | drops+lost+decode errors (all rounds) | footage indexed |")
-	fmt.Println("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+	fmt.Println("| N | vigil CPU ms/stream/s | floor CPU ms/stream/s | vigil ÷ floor | machine ms/stream/s, vigil round | machine, floor round | vigil RSS MB/stream | floor RSS MB/stream | written ÷ received | drops+lost+decode errors (all rounds) | footage indexed |")
+	fmt.Println("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 	for _, n := range o.counts {
 		var rounds []*result
 		for i := 0; i < max(o.runs, 1); i++ {
@@ -108,10 +108,12 @@ func run(o *options) error {
 		for _, r := range rounds {
 			trouble += r.trouble
 		}
-		fmt.Printf("| %d | %.2f | %.2f | %.2f× | %.2f | %.2f | %.3f | %d | %.1f%% |\n", n,
+		fmt.Printf("| %d | %.2f | %.2f | %.2f× | %.2f | %.2f | %.2f | %.2f | %.3f | %d | %.1f%% |\n", n,
 			med(func(r *result) float64 { return r.vigil.cpuMs }),
 			med(func(r *result) float64 { return r.floor.cpuMs }),
 			med(func(r *result) float64 { return r.vigil.cpuMs / r.floor.cpuMs }),
+			med(func(r *result) float64 { return r.vigil.machineMs }),
+			med(func(r *result) float64 { return r.floor.machineMs }),
 			med(func(r *result) float64 { return r.vigil.rssMB }),
 			med(func(r *result) float64 { return r.floor.rssMB }),
 			med(func(r *result) float64 { return r.written / r.received }),
@@ -148,8 +150,9 @@ func buildTools(work string) (tools, error) {
 }
 
 type usage struct {
-	cpuMs float64 // CPU ms per stream per second
-	rssMB float64 // resident MB per stream at the end of the window
+	cpuMs     float64 // the recorder process's CPU ms per stream per second
+	machineMs float64 // the whole machine's busy CPU ms per stream per second: cameras, kernel writeback and all
+	rssMB     float64 // resident MB per stream at the end of the window
 }
 
 type result struct {
@@ -263,6 +266,7 @@ func measureVigil(o *options, n int, urlFormat string, r *result) (usage, error)
 	if err != nil {
 		return usage{}, err
 	}
+	m0busy := machineBusy()
 	u0, t0, err := cpuAndTime(cmd.Process.Pid)
 	if err != nil {
 		return usage{}, err
@@ -278,6 +282,7 @@ func measureVigil(o *options, n int, urlFormat string, r *result) (usage, error)
 	if err != nil {
 		return usage{}, err
 	}
+	busy := machineBusy() - m0busy
 	m1, err := scrape(base)
 	if err != nil {
 		return usage{}, err
@@ -295,7 +300,7 @@ func measureVigil(o *options, n int, urlFormat string, r *result) (usage, error)
 	if r.footage, err = footage(filepath.Join(dir, "data", "vigil.db"), n, t0, t1); err != nil {
 		return usage{}, err
 	}
-	return perStream(u1-u0, t1.Sub(t0), rss, n), nil
+	return perStream(u1-u0, busy, t1.Sub(t0), rss, n), nil
 }
 
 func measureFloor(o *options, bin string, n int, urlFormat string) (usage, error) {
@@ -310,6 +315,7 @@ func measureFloor(o *options, bin string, n int, urlFormat string) (usage, error
 	}
 	defer stop(cmd)
 	time.Sleep(o.warmup)
+	m0busy := machineBusy()
 	u0, t0, err := cpuAndTime(cmd.Process.Pid)
 	if err != nil {
 		return usage{}, err
@@ -319,11 +325,12 @@ func measureFloor(o *options, bin string, n int, urlFormat string) (usage, error
 	if err != nil {
 		return usage{}, err
 	}
+	busy := machineBusy() - m0busy
 	rss, err := rssBytes(cmd.Process.Pid)
 	if err != nil {
 		return usage{}, err
 	}
-	return perStream(u1-u0, t1.Sub(t0), rss, n), nil
+	return perStream(u1-u0, busy, t1.Sub(t0), rss, n), nil
 }
 
 // saveProfile takes a CPU profile of vigil over the measured window.
@@ -352,11 +359,28 @@ func freeAddr() string {
 	return l.Addr().String()
 }
 
-func perStream(cpu time.Duration, wall time.Duration, rss int64, n int) usage {
-	return usage{
-		cpuMs: float64(cpu.Milliseconds()) / float64(n) / wall.Seconds(),
-		rssMB: float64(rss) / float64(n) / 1e6,
+func perStream(cpu, machine, wall time.Duration, rss int64, n int) usage {
+	per := func(d time.Duration) float64 { return float64(d.Milliseconds()) / float64(n) / wall.Seconds() }
+	return usage{cpuMs: per(cpu), machineMs: per(machine), rssMB: float64(rss) / float64(n) / 1e6}
+}
+
+// machineBusy is the CPU time all cores have spent not idle, from /proc/stat. It counts what a process's
+// own figures miss, such as the kernel threads that write dirty pages back and the camera simulator.
+func machineBusy() time.Duration {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
 	}
+	f := strings.Fields(strings.SplitN(string(b), "\n", 2)[0])[1:]
+	var busy int64
+	for i, v := range f {
+		x, _ := strconv.ParseInt(v, 10, 64)
+		if i != 3 && i != 4 { // idle and iowait
+			busy += x
+		}
+	}
+	const ticksPerSecond = 100 // USER_HZ
+	return time.Duration(busy) * time.Second / ticksPerSecond
 }
 
 // cpuAndTime reads the process's user+system CPU time from /proc.

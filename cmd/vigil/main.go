@@ -140,6 +140,9 @@ func loadFlags(name string, args []string, stderr io.Writer, extra func(*flag.Fl
 	return cfg, log, nil
 }
 
+// openStore takes the storage folder's lock, then opens the index. The lock keeps a second vigil (or a
+// reindex) from writing the same files and rows as a running one; the kernel drops it when the process
+// ends, however it ends.
 func openStore(cfg *config.Config) (*store.Store, error) {
 	if err := os.MkdirAll(cfg.Storage.Path, 0o750); err != nil {
 		return nil, err
@@ -147,8 +150,31 @@ func openStore(cfg *config.Config) (*store.Store, error) {
 	if err := os.MkdirAll(filepath.Dir(cfg.Storage.Database), 0o750); err != nil {
 		return nil, err
 	}
+	if err := lockStorage(cfg.Storage.Path); err != nil {
+		return nil, err
+	}
 	return store.Open(cfg.Storage.Database)
 }
+
+func lockStorage(dir string) error {
+	p := filepath.Join(dir, "vigil.lock")
+	f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE, 0o640)
+	if err != nil {
+		return err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		pid, _ := os.ReadFile(p)
+		f.Close()
+		return fmt.Errorf("storage %s is in use by another vigil (pid %s); stop it first", dir, strings.TrimSpace(string(pid)))
+	}
+	f.Truncate(0)
+	fmt.Fprintf(f, "%d\n", os.Getpid())
+	// f stays open (and locked) for the life of the process.
+	lockFiles = append(lockFiles, f)
+	return nil
+}
+
+var lockFiles []*os.File
 
 func cmdServe(args []string, stdout, stderr io.Writer) error {
 	var pprofAddr string

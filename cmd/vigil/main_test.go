@@ -195,6 +195,11 @@ func TestCrashLosesAtMostTheLastFragment(t *testing.T) {
 	st.Close()
 
 	p = startVigil(t, cfgPath)
+	// While it runs, the storage is locked: a reindex (or a second vigil) is refused.
+	if out, err := exec.Command(vigilBin, "reindex", "--config", cfgPath).CombinedOutput(); err == nil ||
+		!strings.Contains(string(out), "is in use by another vigil (pid") {
+		t.Errorf("reindex beside a running vigil: %v\n%s", err, out)
+	}
 	p.cmd.Process.Signal(syscall.SIGTERM)
 	if err := p.cmd.Wait(); err != nil {
 		t.Fatalf("graceful stop: %v", err)

@@ -34,6 +34,14 @@ $FF -f lavfi -i "$VSRC" -f lavfi -i "$ASRC" -t 4 \
 	-c:a aac -profile:a aac_low -ac 1 -ar 48000 -b:a 48k \
 	-f mpegts h264_aac.ts
 
+# Same video + Opus mono 48 kHz in 20 ms packets, as cameras send it. Opus
+# in MPEG-TS follows the ETSI "TS Opus 0.1.3" draft, which both ffmpeg's
+# muxer and mediacommon's reader implement.
+$FF -f lavfi -i "$VSRC" -f lavfi -i "$ASRC" -t 4 \
+	$X264 \
+	-c:a libopus -application audio -frame_duration 20 -ac 1 -ar 48000 -b:a 32k \
+	-f mpegts h264_opus.ts
+
 # Same video, no audio.
 $FF -f lavfi -i "$VSRC" -t 4 $X264 -an -f mpegts h264.ts
 
@@ -44,4 +52,8 @@ $FF -f lavfi -i "$VSRC" -t 4 \
 	-b:v 400k -maxrate 450k -bufsize 450k \
 	-an -f mpegts h265.ts
 
-ls -l h264_aac.ts h264.ts h265.ts
+# The same H.264 at 320x180 for 2 s: switched to mid-stream (Server.SwitchClip), it is a camera whose
+# resolution changes, which must start a new segment.
+$FF -f lavfi -i "testsrc2=size=320x180:rate=25" -t 2 $X264 -an -f mpegts h264_320x180.ts
+
+ls -l h264_aac.ts h264_opus.ts h264.ts h265.ts h264_320x180.ts
