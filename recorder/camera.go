@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net/url"
@@ -176,6 +177,9 @@ func backoff(failures int) time.Duration {
 func (c *camera) redact(err error) string {
 	if err == nil {
 		return "session ended"
+	}
+	if errors.Is(err, io.EOF) {
+		err = fmt.Errorf("the camera closed the connection: %w", err)
 	}
 	s := err.Error()
 	for _, raw := range []string{c.cfg.URL, c.cfg.SubstreamURL} {
