@@ -40,16 +40,8 @@ type probePacket struct{ pts, dur float64 } // dur is NaN where ffprobe gives no
 
 func probeStreams(t *testing.T, path string) []*streamProbe {
 	t.Helper()
-	out, err := exec.Command("ffprobe", "-v", "error",
-		"-show_entries", "stream=index,codec_type,codec_name,sample_rate,channels:packet=stream_index,pts_time,duration_time",
-		"-of", "json", path).Output()
-	if err != nil {
-		var stderr string
-		if ee, ok := err.(*exec.ExitError); ok {
-			stderr = string(ee.Stderr)
-		}
-		t.Fatalf("ffprobe %s: %v %s", path, err, stderr)
-	}
+	out := runFFprobe(t, path,
+		"-show_entries", "stream=index,codec_type,codec_name,sample_rate,channels:packet=stream_index,pts_time,duration_time")
 	var p struct {
 		Streams []struct {
 			Index      int    `json:"index"`

@@ -149,8 +149,20 @@ type probe struct {
 
 func ffprobe(t *testing.T, path string) probe {
 	t.Helper()
-	out, err := exec.Command("ffprobe", "-v", "error", "-count_frames", "-show_streams", "-show_format",
-		"-of", "json", path).Output()
+	out := runFFprobe(t, path, "-count_frames", "-show_streams", "-show_format")
+	var p probe
+	if err := json.Unmarshal(out, &p); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// runFFprobe runs ffprobe with args on path and returns its JSON; any failure ends the test with
+// ffprobe's own words.
+func runFFprobe(t *testing.T, path string, args ...string) []byte {
+	t.Helper()
+	args = append(append([]string{"-v", "error"}, args...), "-of", "json", path)
+	out, err := exec.Command("ffprobe", args...).Output()
 	if err != nil {
 		var stderr string
 		if ee, ok := err.(*exec.ExitError); ok {
@@ -158,11 +170,7 @@ func ffprobe(t *testing.T, path string) probe {
 		}
 		t.Fatalf("ffprobe %s: %v %s", path, err, stderr)
 	}
-	var p probe
-	if err := json.Unmarshal(out, &p); err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return out
 }
 
 func atof(t *testing.T, s string) float64 {

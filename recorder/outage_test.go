@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"vigil/config"
+	"vigil/playback"
 	"vigil/simcam"
 	"vigil/store"
 )
@@ -54,6 +55,12 @@ func TestCameraOutageLeavesAGapAndANewRun(t *testing.T) {
 	}
 	if first.End > down.UnixNano() {
 		t.Errorf("the first run ends after the camera went offline")
+	}
+	// What the recordings API answers: two spans with the outage between them.
+	from, to := time.Unix(0, first.Start), time.Unix(0, last.End)
+	spans, gaps := playback.Spans(segs, from, to, playback.MergeTolerance)
+	if len(spans) != 2 || len(gaps) != 1 || gaps[0].End.Sub(gaps[0].Start) < time.Second {
+		t.Errorf("recordings: spans %v, gaps %v; want two spans around one gap of at least 1 s", spans, gaps)
 	}
 	if s, _ := rig.rec.Camera("cam"); s.State != store.StateOnline || s.Reconnects == 0 {
 		t.Errorf("after the camera came back: state %s, %d reconnects", s.State, s.Reconnects)
@@ -228,4 +235,34 @@ func frameSizes(p probe) (sizes []string) {
 		sizes = append(sizes, fmt.Sprintf("%dx%d", s.Width, s.Height))
 	}
 	return sizes
+}
+
+// TestRTPTimestampWrapAround: the camera's 32-bit RTP timestamp wraps 2 s into the session. The
+// recording goes on in one segment, its frames and duration matching the wall clock.
+func TestRTPTimestampWrapAround(t *testing.T) {
+	requireFFprobe(t)
+	srv := &simcam.Server{VideoTimestampStart: 1<<32 - 2*videoClockRate}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	clip, _ := simcam.LoadClip(simcam.ClipH264)
+	srv.AddCamera("cam", clip)
+	rig := newRig(t, time.Minute)
+	rig.cfg.Cameras = append(rig.cfg.Cameras, cameraFor(rig, "cam", srv.URL("cam")))
+	rig.start()
+	rig.waitFor("5 s recorded", 30*time.Second, func() bool { return rig.recordedDuration("cam") >= 5*time.Second })
+	rig.stop()
+	segs := rig.segments("cam")
+	if len(segs) != 1 {
+		t.Fatalf("%d segments across the wrap, want 1", len(segs))
+	}
+	if s, _ := rig.rec.Camera("cam"); s.DecodeErrors != 0 || s.Reconnects != 0 {
+		t.Fatalf("wrap caused %d decode errors, %d reconnects", s.DecodeErrors, s.Reconnects)
+	}
+	p := ffprobe(t, filepath.Join(rig.cfg.Storage.Path, segs[0].Path))
+	frames := atof(t, p.Streams[0].NbReadFrames)
+	if idx := time.Duration(segs[0].Duration()).Seconds(); frames/25 < idx-0.08 || frames/25 > idx+0.08 {
+		t.Fatalf("%v frames for %.2f s indexed", frames, idx)
+	}
 }

@@ -242,11 +242,7 @@ func (s *session) setupAudio(desc *description.Session) (*audioTrack, error) {
 		if err != nil {
 			return nil, err
 		}
-		forma = op
-		decode = func(p *rtp.Packet) ([][]byte, error) {
-			b, err := dec.Decode(p)
-			return [][]byte{b}, err
-		}
+		forma, decode = op, oneAU(dec.Decode)
 		track = &audioTrack{name: "Opus", clockRate: 48000, codec: &codecs.Opus{ChannelCount: op.ChannelCount},
 			duration: func(au []byte) int64 { return opus.PacketDuration2(au) }}
 	case desc.FindFormat(&g) != nil:
@@ -255,11 +251,7 @@ func (s *session) setupAudio(desc *description.Session) (*audioTrack, error) {
 		if err != nil {
 			return nil, err
 		}
-		forma = g
-		decode = func(p *rtp.Packet) ([][]byte, error) {
-			b, err := dec.Decode(p)
-			return [][]byte{b}, err
-		}
+		forma, decode = g, oneAU(dec.Decode)
 		// fMP4 has no G.711 sample entry that players agree on: store it as 16-bit big-endian LPCM.
 		mulaw, ch := g.MULaw, max(g.ChannelCount, 1)
 		track = &audioTrack{name: "LPCM", clockRate: int64(g.SampleRate),
@@ -297,6 +289,14 @@ func (s *session) setupAudio(desc *description.Session) (*audioTrack, error) {
 		s.push(unit{audio: true, pts: pts, nalus: aus})
 	})
 	return track, nil
+}
+
+// oneAU adapts a decoder that yields one access unit per packet to the many-units shape AAC needs.
+func oneAU(decode func(*rtp.Packet) ([]byte, error)) func(*rtp.Packet) ([][]byte, error) {
+	return func(p *rtp.Packet) ([][]byte, error) {
+		b, err := decode(p)
+		return [][]byte{b}, err
+	}
 }
 
 func hasAudio(desc *description.Session) bool {

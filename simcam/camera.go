@@ -21,8 +21,8 @@ type camera struct {
 	cur         *stream
 }
 
-func (c *camera) start(rs *gortsplib.Server, omitParams bool) error {
-	st, err := newStream(rs, c.clip, omitParams)
+func (c *camera) start(rs *gortsplib.Server, opts streamOptions) error {
+	st, err := newStream(rs, c.clip, opts)
 	if err != nil {
 		return err
 	}
@@ -41,6 +41,7 @@ func (c *camera) detach() *stream {
 // timestamps, as a rebooted camera would.
 type stream struct {
 	rtsp       *gortsplib.ServerStream
+	opts       streamOptions
 	clip       *Clip
 	next       atomic.Pointer[Clip] // SwitchClip's clip, taken at the next loop
 	video      *description.Media
@@ -48,10 +49,17 @@ type stream struct {
 	stop, done chan struct{}
 }
 
-func newStream(rs *gortsplib.Server, clip *Clip, omitParams bool) (*stream, error) {
+// streamOptions are the Server settings a stream needs.
+type streamOptions struct {
+	omitParams bool
+	videoTS    uint32 // first video RTP timestamp; 0 = random
+}
+
+func newStream(rs *gortsplib.Server, clip *Clip, opts streamOptions) (*stream, error) {
 	st := &stream{
+		opts:  opts,
 		clip:  clip,
-		video: &description.Media{Type: description.MediaTypeVideo, Formats: []format.Format{clip.newVideoFormat(omitParams)}},
+		video: &description.Media{Type: description.MediaTypeVideo, Formats: []format.Format{clip.newVideoFormat(opts.omitParams)}},
 		stop:  make(chan struct{}),
 		done:  make(chan struct{}),
 	}
@@ -137,6 +145,9 @@ func newSender(st *stream) *sender {
 		videoSeq: uint16(rand.Uint32()),
 		audioSeq: uint16(rand.Uint32()),
 	}
+	if st.opts.videoTS != 0 {
+		sn.videoTS = st.opts.videoTS
+	}
 	sn.pkt.Version = 2
 	return sn
 }
@@ -165,27 +176,25 @@ func (sn *sender) send(ev event) error {
 		// The NTP time is the presentation time, so RTCP sender reports map
 		// RTP time to wall time consistently.
 		ntp := sn.loopStart.Add(ticksToDuration(f.pts))
-		for _, p := range f.pkts {
-			pkt.SequenceNumber = sn.videoSeq
-			sn.videoSeq++
-			pkt.Marker = p.marker
-			pkt.Payload = p.data
-			if err := sn.st.rtsp.WritePacketRTPWithNTP(sn.st.video, pkt, ntp); err != nil {
-				return err
-			}
-		}
-		return nil
+		return sn.write(sn.st.video, f.pkts, &sn.videoSeq, ntp)
 	}
 	a := &c.audio[ev.idx]
 	pkt.PayloadType = c.audioFormat.PayloadType()
 	pkt.Timestamp = sn.audioTS + uint32(sn.audioLoop+a.pts)
 	ntp := sn.start.Add(samplesToDuration(sn.audioLoop+a.pts, c.audioRate))
-	for _, p := range a.pkts {
-		pkt.SequenceNumber = sn.audioSeq
-		sn.audioSeq++
+	return sn.write(sn.st.audio, a.pkts, &sn.audioSeq, ntp)
+}
+
+// write sends one access unit's packets, numbering them from *seq; the header fields set by the
+// caller (payload type, timestamp) are the same for all of them.
+func (sn *sender) write(medi *description.Media, pkts []payload, seq *uint16, ntp time.Time) error {
+	pkt := &sn.pkt
+	for _, p := range pkts {
+		pkt.SequenceNumber = *seq
+		*seq++
 		pkt.Marker = p.marker
 		pkt.Payload = p.data
-		if err := sn.st.rtsp.WritePacketRTPWithNTP(sn.st.audio, pkt, ntp); err != nil {
+		if err := sn.st.rtsp.WritePacketRTPWithNTP(medi, pkt, ntp); err != nil {
 			return err
 		}
 	}

@@ -26,6 +26,9 @@ type Server struct {
 	// OmitParams leaves SPS/PPS (and VPS) out of the SDP, so clients must
 	// take them from the stream, as with some real cameras.
 	OmitParams bool
+	// VideoTimestampStart, if not zero, is the first video RTP timestamp of every stream (random
+	// otherwise). Near 1<<32 it makes the 32-bit timestamp wrap around soon after the stream starts.
+	VideoTimestampStart uint32
 
 	mu      sync.Mutex
 	rtsp    *gortsplib.Server
@@ -72,7 +75,7 @@ func (s *Server) Start() error {
 		if !c.wantRunning {
 			continue
 		}
-		if err := c.start(rs, s.OmitParams); err != nil {
+		if err := c.start(rs, s.streamOptions()); err != nil {
 			for _, c := range s.cameras {
 				c.detach().close()
 			}
@@ -83,6 +86,10 @@ func (s *Server) Start() error {
 	s.rtsp = rs
 	s.addr = rs.NetListener().Addr().String()
 	return nil
+}
+
+func (s *Server) streamOptions() streamOptions {
+	return streamOptions{omitParams: s.OmitParams, videoTS: s.VideoTimestampStart}
 }
 
 // Addr is the actual host:port after Start.
@@ -121,7 +128,7 @@ func (s *Server) AddCamera(path string, clip *Clip) error {
 	}
 	c := &camera{clip: clip, wantRunning: true}
 	if s.rtsp != nil {
-		if err := c.start(s.rtsp, s.OmitParams); err != nil {
+		if err := c.start(s.rtsp, s.streamOptions()); err != nil {
 			return err
 		}
 	}
@@ -181,7 +188,7 @@ func (s *Server) StartCamera(path string) error {
 	if s.rtsp == nil || c.cur != nil {
 		return nil
 	}
-	return c.start(s.rtsp, s.OmitParams)
+	return c.start(s.rtsp, s.streamOptions())
 }
 
 // Close stops every camera and the server.
@@ -228,21 +235,19 @@ func (h *handler) authorized(conn *gortsplib.ServerConn, req *base.Request) bool
 }
 
 func (h *handler) OnDescribe(ctx *gortsplib.ServerHandlerOnDescribeCtx) (*base.Response, *gortsplib.ServerStream, error) {
-	if !h.authorized(ctx.Conn, ctx.Request) {
-		return &base.Response{StatusCode: base.StatusUnauthorized}, nil, liberrors.ErrServerAuth{}
-	}
-	st := (*Server)(h).lookup(ctx.Path)
-	if st == nil {
-		return &base.Response{StatusCode: base.StatusNotFound}, nil, nil
-	}
-	return &base.Response{StatusCode: base.StatusOK}, st.rtsp, nil
+	return h.streamFor(ctx.Conn, ctx.Request, ctx.Path)
 }
 
 func (h *handler) OnSetup(ctx *gortsplib.ServerHandlerOnSetupCtx) (*base.Response, *gortsplib.ServerStream, error) {
-	if !h.authorized(ctx.Conn, ctx.Request) {
+	return h.streamFor(ctx.Conn, ctx.Request, ctx.Path)
+}
+
+// streamFor answers DESCRIBE and SETUP alike: authenticate, then find the camera's live stream.
+func (h *handler) streamFor(conn *gortsplib.ServerConn, req *base.Request, path string) (*base.Response, *gortsplib.ServerStream, error) {
+	if !h.authorized(conn, req) {
 		return &base.Response{StatusCode: base.StatusUnauthorized}, nil, liberrors.ErrServerAuth{}
 	}
-	st := (*Server)(h).lookup(ctx.Path)
+	st := (*Server)(h).lookup(path)
 	if st == nil {
 		return &base.Response{StatusCode: base.StatusNotFound}, nil, nil
 	}

@@ -518,7 +518,7 @@ func TestTimestampsContinueAcrossLoops(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, &Server{})
 	clip := mustLoad(t, ClipH264AAC)
-	st, err := newStream(s.rtsp, clip, false)
+	st, err := newStream(s.rtsp, clip, streamOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -580,7 +580,7 @@ func BenchmarkSendFrame(b *testing.B) {
 	}
 	defer s.Close()
 	clip := mustLoad(b, ClipH264)
-	st, err := newStream(s.rtsp, clip, false)
+	st, err := newStream(s.rtsp, clip, streamOptions{})
 	if err != nil {
 		b.Fatal(err)
 	}
