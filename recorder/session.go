@@ -14,6 +14,7 @@ import (
 	"github.com/bluenviron/gortsplib/v5/pkg/format"
 	"github.com/bluenviron/gortsplib/v5/pkg/format/rtph264"
 	"github.com/bluenviron/gortsplib/v5/pkg/format/rtph265"
+	"github.com/bluenviron/gortsplib/v5/pkg/format/rtpmpeg4audio"
 	"github.com/bluenviron/mediacommon/v2/pkg/codecs/g711"
 	"github.com/bluenviron/mediacommon/v2/pkg/codecs/mpeg4audio"
 	"github.com/bluenviron/mediacommon/v2/pkg/codecs/opus"
@@ -195,24 +196,45 @@ func (s *session) wireVideo(medi *description.Media, h264f *format.H264, h265f *
 		}
 		forma, decode = h265f, dec.Decode
 	}
+	s.onAccessUnits(medi, forma, false, decode)
+	return nil
+}
+
+// onAccessUnits wires a track's packets through its depacketizer to the queue, on gortsplib's read
+// goroutine. "Needs more packets" is the normal state of a depacketizer; any other error is counted and,
+// for video, where it leaves a hole in the picture, makes the writer restart at the next keyframe.
+func (s *session) onAccessUnits(medi *description.Media, forma format.Format, audio bool,
+	decode func(*rtp.Packet) ([][]byte, error)) {
 	s.client.OnPacketRTP(medi, forma, func(pkt *rtp.Packet) {
 		s.cam.received.Add(uint64(len(pkt.Payload)))
 		pts, ok := s.client.PacketPTS(medi, pkt)
 		if !ok {
 			return
 		}
-		au, err := decode(pkt)
+		aus, err := decode(pkt)
 		if err != nil {
-			if !errors.Is(err, rtph264.ErrMorePacketsNeeded) && !errors.Is(err, rtph264.ErrNonStartingPacketAndNoPrevious) &&
-				!errors.Is(err, rtph265.ErrMorePacketsNeeded) && !errors.Is(err, rtph265.ErrNonStartingPacketAndNoPrevious) {
+			if !needsMorePackets(err) {
 				s.cam.decodeErrors.Add(1)
-				s.resync.Store(true)
+				if !audio {
+					s.resync.Store(true)
+				}
 			}
 			return
 		}
-		s.push(unit{pts: pts, nalus: au, recv: time.Now().UnixNano()})
+		if len(aus) > 0 {
+			s.push(unit{audio: audio, pts: pts, nalus: aus, recv: time.Now().UnixNano()})
+		}
 	})
-	return nil
+}
+
+func needsMorePackets(err error) bool {
+	for _, benign := range []error{rtph264.ErrMorePacketsNeeded, rtph264.ErrNonStartingPacketAndNoPrevious,
+		rtph265.ErrMorePacketsNeeded, rtph265.ErrNonStartingPacketAndNoPrevious, rtpmpeg4audio.ErrMorePacketsNeeded} {
+		if errors.Is(err, benign) {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *session) setupAudio(desc *description.Session) (*audioTrack, error) {
@@ -276,18 +298,7 @@ func (s *session) setupAudio(desc *description.Session) (*audioTrack, error) {
 	if _, err := s.client.Setup(desc.BaseURL, medi, 0, 0); err != nil {
 		return nil, fmt.Errorf("setup audio: %w", err)
 	}
-	s.client.OnPacketRTP(medi, forma, func(pkt *rtp.Packet) {
-		s.cam.received.Add(uint64(len(pkt.Payload)))
-		pts, ok := s.client.PacketPTS(medi, pkt)
-		if !ok {
-			return
-		}
-		aus, err := decode(pkt)
-		if err != nil || len(aus) == 0 {
-			return
-		}
-		s.push(unit{audio: true, pts: pts, nalus: aus})
-	})
+	s.onAccessUnits(medi, forma, true, decode)
 	return track, nil
 }
 

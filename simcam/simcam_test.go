@@ -518,16 +518,7 @@ func TestTimestampsContinueAcrossLoops(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, &Server{})
 	clip := mustLoad(t, ClipH264AAC)
-	st, err := newStream(s.rtsp, clip, streamOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Only the hand-driven sender should write.
-	close(st.stop)
-	<-st.done
-	defer st.rtsp.Close()
-
-	sn := newSender(st)
+	sn := handDrivenSender(t, s, clip)
 	var video, audio []int64
 	var lastSeq [2]uint16
 	var sent [2]bool
@@ -580,15 +571,7 @@ func BenchmarkSendFrame(b *testing.B) {
 	}
 	defer s.Close()
 	clip := mustLoad(b, ClipH264)
-	st, err := newStream(s.rtsp, clip, streamOptions{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	close(st.stop)
-	<-st.done
-	defer st.rtsp.Close()
-
-	sn := newSender(st)
+	sn := handDrivenSender(b, s, clip)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -674,4 +657,18 @@ func TestBatchConnDeliversEverythingInOrder(t *testing.T) {
 	if next != [2]int{perWriter, perWriter} {
 		t.Fatalf("received %v messages, want %d each", next, perWriter)
 	}
+}
+
+// handDrivenSender returns a sender for clip on s whose pacing goroutine is stopped, so that only the
+// test drives it.
+func handDrivenSender(tb testing.TB, s *Server, clip *Clip) *sender {
+	tb.Helper()
+	st, err := newStream(s.rtsp, clip, streamOptions{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	close(st.stop)
+	<-st.done
+	tb.Cleanup(st.rtsp.Close)
+	return newSender(st)
 }
