@@ -185,6 +185,9 @@ func (r *Recorder) EnforceRetention(ctx context.Context) (*RetentionReport, erro
 		if err != nil {
 			return rep, err
 		}
+		if freed == 0 {
+			break // what was listed is no longer there to delete: stop rather than spin
+		}
 	}
 	rep.UsedBytes, rep.FreeBytes = used, free
 	return rep, nil
@@ -197,13 +200,18 @@ func deleteSegments(ctx context.Context, st *store.Store, root string, refs []st
 		return 0, nil
 	}
 	paths := make([]string, len(refs))
-	var bytes int64
+	size := map[string]int64{}
 	for i, ref := range refs {
 		paths[i] = ref.Path
-		bytes += ref.Bytes
+		size[ref.Path] = ref.Bytes
 	}
-	if err := st.Doom(ctx, paths); err != nil {
+	paths, err := st.Doom(ctx, paths)
+	if err != nil {
 		return 0, err
+	}
+	var bytes int64
+	for _, p := range paths {
+		bytes += size[p]
 	}
 	for _, p := range paths {
 		abs := filepath.Join(root, p)

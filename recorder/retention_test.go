@@ -150,7 +150,7 @@ func TestInterruptedDeletionRecovers(t *testing.T) {
 		doomed = append(doomed, a.add("a", now.Add(-time.Duration(10-i)*time.Minute), 10, false))
 	}
 	kept := a.add("a", now.Add(-time.Minute), 10, false)
-	if err := a.store.Doom(context.Background(), doomed); err != nil {
+	if _, err := a.store.Doom(context.Background(), doomed); err != nil {
 		t.Fatal(err)
 	}
 	os.Remove(filepath.Join(a.root, doomed[0])) // the crash came after the first unlink

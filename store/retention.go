@@ -68,22 +68,27 @@ func (s *Store) TotalBytes(ctx context.Context) (int64, error) {
 }
 
 // Doom removes the rows of paths and records them as files to delete, in one transaction: after it, a
-// crash can leave a file on disk but never a row without its file. Only finished segments are doomed.
-func (s *Store) Doom(ctx context.Context, paths []string) error {
-	tx, err := s.write.BeginTx(ctx, nil)
+// crash can leave a file on disk but never a row without its file. Only finished segments are doomed: it
+// returns the paths it doomed, the only files the caller may unlink.
+func (s *Store) Doom(ctx context.Context, paths []string) ([]string, error) {
+	var doomed []string
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		doomed = doomed[:0]
+		for _, p := range paths {
+			res, err := tx.ExecContext(ctx, `DELETE FROM segment WHERE path = ? AND writing = 0`, p)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 1 {
+				doomed = append(doomed, p)
+			}
+		}
+		return execEach(ctx, tx, `INSERT OR IGNORE INTO doomed_file (path) VALUES (?)`, doomed)
+	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer tx.Rollback()
-	for _, p := range paths {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM segment WHERE path = ? AND writing = 0`, p); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO doomed_file (path) VALUES (?)`, p); err != nil {
-			return err
-		}
-	}
-	return tx.Commit()
+	return doomed, nil
 }
 
 // DoomedFiles lists files whose rows are gone and which are to be unlinked.
@@ -106,15 +111,7 @@ func (s *Store) DoomedFiles(ctx context.Context) ([]string, error) {
 
 // ForgetDoomed drops the intents of files that are now unlinked.
 func (s *Store) ForgetDoomed(ctx context.Context, paths []string) error {
-	tx, err := s.write.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	for _, p := range paths {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM doomed_file WHERE path = ?`, p); err != nil {
-			return err
-		}
-	}
-	return tx.Commit()
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		return execEach(ctx, tx, `DELETE FROM doomed_file WHERE path = ?`, paths)
+	})
 }

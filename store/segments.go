@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 )
 
@@ -57,11 +58,37 @@ func (s *Store) Apply(ctx context.Context, b *Batch) error {
 	if b.Empty() {
 		return nil
 	}
+	if err := s.inTx(ctx, func(tx *sql.Tx) error { return applyBatch(ctx, tx, b) }); err != nil {
+		return err
+	}
+	s.noteSegmentDurations(b.Segments)
+	return nil
+}
+
+// inTx runs fn in a write transaction, committed if fn returns nil.
+func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// execEach runs query once per argument, in tx.
+func execEach(ctx context.Context, tx *sql.Tx, query string, args []string) error {
+	for _, a := range args {
+		if _, err := tx.ExecContext(ctx, query, a); err != nil {
+			return fmt.Errorf("%s (%s): %w", query, a, err)
+		}
+	}
+	return nil
+}
+
+func applyBatch(ctx context.Context, tx *sql.Tx, b *Batch) error {
 	if len(b.Segments) > 0 {
 		stmt, err := tx.PrepareContext(ctx, `
 INSERT INTO segment (camera_id, run_id, start_ns, end_ns, path, bytes, init_size, video_codec, audio_codec,
@@ -82,10 +109,8 @@ ON CONFLICT (path) DO UPDATE SET end_ns = excluded.end_ns, bytes = excluded.byte
 			}
 		}
 	}
-	for _, p := range b.Dropped {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM segment WHERE path = ?`, p); err != nil {
-			return fmt.Errorf("drop segment %s: %w", p, err)
-		}
+	if err := execEach(ctx, tx, `DELETE FROM segment WHERE path = ?`, b.Dropped); err != nil {
+		return err
 	}
 	for _, e := range b.Events {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO camera_event (camera_id, at_ns, state, reason) VALUES (?, ?, ?, ?)`,
@@ -93,13 +118,13 @@ ON CONFLICT (path) DO UPDATE SET end_ns = excluded.end_ns, bytes = excluded.byte
 			return fmt.Errorf("index event: %w", err)
 		}
 	}
-	if err := tx.Commit(); err != nil {
-		return err
-	}
-	for _, seg := range b.Segments {
+	return nil
+}
+
+func (s *Store) noteSegmentDurations(segs []*Segment) {
+	for _, seg := range segs {
 		s.noteSegmentDuration(seg.Duration())
 	}
-	return nil
 }
 
 // segmentColumns come without the fragment map, which is most of a row's bytes: it is read only when asked
@@ -192,31 +217,24 @@ func (s *Store) AllPaths(ctx context.Context) (map[string]bool, error) {
 
 // DeleteSegmentRows removes rows by path without touching files (a row whose file is gone).
 func (s *Store) DeleteSegmentRows(ctx context.Context, paths []string) error {
-	tx, err := s.write.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	for _, p := range paths {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM segment WHERE path = ?`, p); err != nil {
-			return err
-		}
-	}
-	return tx.Commit()
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		return execEach(ctx, tx, `DELETE FROM segment WHERE path = ?`, paths)
+	})
 }
 
-// ReplaceAllSegments drops every segment row and inserts segs, in one transaction (reindex).
+// ReplaceAllSegments drops every segment row and inserts segs, in one transaction (reindex): a crash
+// half-way leaves the old index.
 func (s *Store) ReplaceAllSegments(ctx context.Context, segs []*Segment) error {
-	if _, err := s.write.ExecContext(ctx, `DELETE FROM segment`); err != nil {
-		return err
-	}
-	for i := 0; i < len(segs); i += 500 {
-		end := min(i+500, len(segs))
-		if err := s.Apply(ctx, &Batch{Segments: segs[i:end]}); err != nil {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM segment`); err != nil {
 			return err
 		}
+		return applyBatch(ctx, tx, &Batch{Segments: segs})
+	})
+	if err == nil {
+		s.noteSegmentDurations(segs)
 	}
-	return nil
+	return err
 }
 
 // Usage is the recorded bytes per camera.

@@ -154,12 +154,15 @@ func TestDoomKeepsRowsAndFilesConsistent(t *testing.T) {
 	if err := s.Apply(ctx, b); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Doom(ctx, []string{"a.mp4", "b.mp4"}); err != nil {
+	doomed, err := s.Doom(ctx, []string{"a.mp4", "b.mp4", "never-indexed.mp4"})
+	if err != nil {
 		t.Fatal(err)
 	}
 	paths, _ := s.AllPaths(ctx)
-	if paths["a.mp4"] || !paths["b.mp4"] {
-		t.Fatalf("after Doom: %v (a segment being written must stay)", paths)
+	intents, _ := s.DoomedFiles(ctx)
+	if paths["a.mp4"] || !paths["b.mp4"] || fmt.Sprint(doomed) != "[a.mp4]" || fmt.Sprint(intents) != "[a.mp4]" {
+		t.Fatalf("after Doom: rows %v, doomed %v, intents %v (a segment being written must stay, and only what was "+
+			"deleted may be unlinked)", paths, doomed, intents)
 	}
 }
 
