@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -50,13 +51,9 @@ func (r *Recorder) Recover(ctx context.Context) error {
 	if err := r.Store.DeleteSegmentRows(ctx, gone); err != nil {
 		return err
 	}
-	known, err := r.Store.AllPaths(ctx)
-	if err != nil {
-		return err
-	}
 	var todo []string
 	for _, seg := range writing {
-		if known[seg.Path] {
+		if !slices.Contains(gone, seg.Path) {
 			todo = append(todo, seg.Path)
 		}
 	}
@@ -64,10 +61,16 @@ func (r *Recorder) Recover(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	for _, p := range recent {
-		if !known[p] {
-			log.Info("file has no index row; indexing it", "path", p)
-			todo = append(todo, p)
+	for dir, files := range recent {
+		known, err := r.Store.PathsUnder(ctx, dir+"/")
+		if err != nil {
+			return err
+		}
+		for _, p := range files {
+			if !known[p] {
+				log.Info("file has no index row; indexing it", "path", p)
+				todo = append(todo, p)
+			}
 		}
 	}
 	var b store.Batch
@@ -162,8 +165,9 @@ func rowFromFile(rel string, f *segfile.File) *store.Segment {
 	return seg
 }
 
-// recentFiles lists the segment files in the newest date folders of every camera folder.
-func recentFiles(root string) ([]string, error) {
+// recentFiles lists the segment files in the newest date folders of every camera folder, by folder
+// (relative to root, with "/" separators as the index stores them).
+func recentFiles(root string) (map[string][]string, error) {
 	cams, err := os.ReadDir(root)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -171,7 +175,7 @@ func recentFiles(root string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []string
+	out := map[string][]string{}
 	for _, cam := range cams {
 		if !cam.IsDir() {
 			continue
@@ -188,13 +192,14 @@ func recentFiles(root string) ([]string, error) {
 		}
 		sort.Strings(dayNames)
 		for _, day := range dayNames[max(0, len(dayNames)-recentDays):] {
-			files, err := os.ReadDir(filepath.Join(root, cam.Name(), day))
+			dir := filepath.Join(cam.Name(), day)
+			files, err := os.ReadDir(filepath.Join(root, dir))
 			if err != nil {
 				return nil, err
 			}
 			for _, f := range files {
 				if !f.IsDir() && strings.HasSuffix(f.Name(), ".mp4") {
-					out = append(out, filepath.Join(cam.Name(), day, f.Name()))
+					out[dir] = append(out[dir], filepath.Join(dir, f.Name()))
 				}
 			}
 		}

@@ -74,7 +74,7 @@ func (c *camera) runSession(ctx context.Context) error {
 
 	report := time.NewTicker(errorReportInterval)
 	defer report.Stop()
-	var reported [3]uint64
+	reported := s.troubleCounts()
 	for {
 		select {
 		case <-ctx.Done():
@@ -136,9 +136,15 @@ func (s *session) push(u unit) {
 	}
 }
 
+// troubleCounts are the camera's cumulative packets lost, decode errors and queue drops.
+func (s *session) troubleCounts() [3]uint64 {
+	c := s.cam
+	return [3]uint64{c.lost.Load(), c.decodeErrors.Load(), c.drops.Load()}
+}
+
 func (s *session) reportTrouble(last *[3]uint64) {
 	c := s.cam
-	now := [3]uint64{c.lost.Load(), c.decodeErrors.Load(), c.drops.Load()}
+	now := s.troubleCounts()
 	if now != *last {
 		c.log.Warn("stream trouble in the last interval",
 			"packets_lost", now[0]-last[0], "decode_errors", now[1]-last[1], "queue_drops", now[2]-last[2],

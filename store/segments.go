@@ -199,7 +199,17 @@ func (s *Store) WritingSegments(ctx context.Context) ([]*Segment, error) {
 
 // AllPaths returns the path of every indexed segment.
 func (s *Store) AllPaths(ctx context.Context) (map[string]bool, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT path FROM segment`)
+	return s.paths(ctx, `SELECT path FROM segment`)
+}
+
+// PathsUnder returns the indexed paths that start with prefix (a folder ending in "/"), by a range scan
+// of the path index.
+func (s *Store) PathsUnder(ctx context.Context, prefix string) (map[string]bool, error) {
+	return s.paths(ctx, `SELECT path FROM segment WHERE path >= ? AND path < ?`, prefix, prefix+"\xff")
+}
+
+func (s *Store) paths(ctx context.Context, query string, args ...any) (map[string]bool, error) {
+	rows, err := s.read.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
