@@ -266,3 +266,31 @@ func TestRTPTimestampWrapAround(t *testing.T) {
 		t.Fatalf("%v frames for %.2f s indexed", frames, idx)
 	}
 }
+
+// TestUDPTransport records over RTP/UDP, asked for explicitly and through "auto" (UDP first).
+func TestUDPTransport(t *testing.T) {
+	srv := &simcam.Server{UDP: true}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	clip, _ := simcam.LoadClip(simcam.ClipH264AAC)
+	srv.AddCamera("cam", clip)
+	rig := newRig(t, time.Minute)
+	for _, tr := range []string{"udp", "auto"} {
+		c := cameraFor(rig, tr, srv.URL("cam"))
+		c.Transport = tr
+		rig.cfg.Cameras = append(rig.cfg.Cameras, c)
+	}
+	rig.start()
+	defer rig.stop()
+	rig.waitFor("3 s recorded over UDP by both cameras", 30*time.Second, func() bool {
+		return rig.recordedDuration("udp") >= 3*time.Second && rig.recordedDuration("auto") >= 3*time.Second
+	})
+	for _, id := range []string{"udp", "auto"} {
+		s, _ := rig.rec.Camera(id)
+		if s.Reconnects != 0 || len(rig.segments(id)) != 1 || s.AudioCodec != "MPEG4Audio" {
+			t.Errorf("%s: %d reconnects, %d segments, audio %q", id, s.Reconnects, len(rig.segments(id)), s.AudioCodec)
+		}
+	}
+}

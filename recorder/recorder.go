@@ -53,6 +53,9 @@ func (r *Recorder) now() time.Time {
 
 // Start recovers from whatever a crash left, then starts every enabled camera, the indexer and retention.
 func (r *Recorder) Start() error {
+	if r.Config.Location == nil {
+		return fmt.Errorf("config without a time zone: load it with config.Load or call ApplyDefaults")
+	}
 	if r.Log == nil {
 		r.Log = slog.Default()
 	}

@@ -15,9 +15,9 @@ import (
 )
 
 // Server is an RTSP server on loopback with any number of camera paths.
-// Only the TCP (interleaved) transport is offered: UDP would need fixed port
-// pairs, which tests running in parallel cannot share. Clients that try UDP
-// first are refused with 461 and fall back to TCP.
+// By default only the TCP (interleaved) transport is offered, and clients that
+// try UDP first are refused with 461 and fall back to TCP; with UDP set, a free
+// port pair is found at Start so that tests running in parallel do not collide.
 type Server struct {
 	// Address is the listen address; default "127.0.0.1:0" (a free port).
 	Address string
@@ -26,6 +26,9 @@ type Server struct {
 	// OmitParams leaves SPS/PPS (and VPS) out of the SDP, so clients must
 	// take them from the stream, as with some real cameras.
 	OmitParams bool
+	// UDP also offers the UDP transport, on a free pair of loopback ports (RTP even, RTCP the next).
+	// Without it only TCP (interleaved) is offered and clients that try UDP first fall back to TCP.
+	UDP bool
 	// VideoTimestampStart, if not zero, is the first video RTP timestamp of every stream (random
 	// otherwise). Near 1<<32 it makes the 32-bit timestamp wrap around soon after the stream starts.
 	VideoTimestampStart uint32
@@ -56,20 +59,9 @@ func (s *Server) Start() error {
 	if addr == "" {
 		addr = "127.0.0.1:0"
 	}
-	rs := &gortsplib.Server{
-		Handler:        (*handler)(s),
-		RTSPAddress:    addr,
-		WriteQueueSize: writeQueueSize,
-		Listen: func(network, address string) (net.Listener, error) {
-			l, err := net.Listen(network, address)
-			if err != nil {
-				return nil, err
-			}
-			return batchListener{l}, nil
-		},
-	}
-	if err := rs.Start(); err != nil {
-		return fmt.Errorf("simcam: %w", err)
+	rs, err := s.startRTSP(addr)
+	if err != nil {
+		return err
 	}
 	for _, c := range s.cameras {
 		if !c.wantRunning {
@@ -90,6 +82,62 @@ func (s *Server) Start() error {
 
 func (s *Server) streamOptions() streamOptions {
 	return streamOptions{omitParams: s.OmitParams, videoTS: s.VideoTimestampStart}
+}
+
+// startRTSP starts gortsplib's server. With UDP, the port pair is found by binding and releasing it, so
+// another process can take it in between: a failed start is retried with a new pair.
+func (s *Server) startRTSP(addr string) (*gortsplib.Server, error) {
+	for attempt := 0; ; attempt++ {
+		rs := &gortsplib.Server{
+			Handler:        (*handler)(s),
+			RTSPAddress:    addr,
+			WriteQueueSize: writeQueueSize,
+			Listen: func(network, address string) (net.Listener, error) {
+				l, err := net.Listen(network, address)
+				if err != nil {
+					return nil, err
+				}
+				return batchListener{l}, nil
+			},
+		}
+		if s.UDP {
+			rtp, err := freeUDPPortPair()
+			if err != nil {
+				return nil, fmt.Errorf("simcam: %w", err)
+			}
+			rs.UDPRTPAddress = fmt.Sprintf("127.0.0.1:%d", rtp)
+			rs.UDPRTCPAddress = fmt.Sprintf("127.0.0.1:%d", rtp+1)
+		}
+		err := rs.Start()
+		if err == nil {
+			return rs, nil
+		}
+		if !s.UDP || attempt == 5 {
+			return nil, fmt.Errorf("simcam: %w", err)
+		}
+	}
+}
+
+// freeUDPPortPair returns an even port p such that p and p+1 were both free on loopback.
+func freeUDPPortPair() (int, error) {
+	for i := 0; i < 50; i++ {
+		a, err := net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			return 0, err
+		}
+		p := a.LocalAddr().(*net.UDPAddr).Port
+		a.Close()
+		if p%2 != 0 {
+			continue
+		}
+		b, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", p+1))
+		if err != nil {
+			continue
+		}
+		b.Close()
+		return p, nil
+	}
+	return 0, errors.New("no free UDP port pair on loopback")
 }
 
 // Addr is the actual host:port after Start.
