@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"vigil/config"
+	"vigil/segfile"
 	"vigil/simcam"
 	"vigil/store"
 )
@@ -27,6 +28,8 @@ type testRig struct {
 	rec   *Recorder
 	flush chan struct{}
 	log   *slog.Logger // defaults to testLogger
+	// wrapFile is handed to the Recorder (see Recorder.wrapFile).
+	wrapFile func(camera string, f segfile.VectorWriter) segfile.VectorWriter
 }
 
 type rigCamera struct {
@@ -79,6 +82,7 @@ func (r *testRig) start() {
 			default:
 			}
 		}}
+	r.rec.wrapFile = r.wrapFile
 	if err := r.rec.Start(); err != nil {
 		r.t.Fatal(err)
 	}

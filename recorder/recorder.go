@@ -12,6 +12,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"vigil/config"
+	"vigil/segfile"
 	"vigil/store"
 )
 
@@ -31,6 +32,9 @@ type Recorder struct {
 	FlushInterval time.Duration
 	// OnIndexFlush, if set, is called after every successful index write (a seam for tests).
 	OnIndexFlush func()
+
+	// wrapFile, if set, stands between a segment writer and its file: the tests' way to make a disk fail.
+	wrapFile func(camera string, f segfile.VectorWriter) segfile.VectorWriter
 
 	log       *slog.Logger
 	index     *indexer

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -45,6 +46,7 @@ type retentionState struct {
 	lastAt    time.Time
 	lastBytes uint64
 	urgent    chan struct{} // a camera hit a full disk: run a pass now
+	passes    atomic.Int64
 }
 
 func (r *Recorder) startRetention(ctx context.Context) error {
@@ -70,6 +72,7 @@ func (r *Recorder) startRetention(ctx context.Context) error {
 }
 
 func (r *Recorder) retentionPass() {
+	r.retention.passes.Add(1)
 	log := r.log.With("component", "retention")
 	rep, err := r.EnforceRetention(context.Background())
 	if err != nil {

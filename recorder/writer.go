@@ -214,7 +214,11 @@ func (w *segmentWriter) flushFragment(nextDTS, recv int64) error {
 	frames := w.fw.Samples(0)
 	dur := int64(w.fw.Duration(0))
 	seg.seq++
-	n, err := w.fw.WriteTo(segfile.WritevFile{File: seg.file}, seg.seq)
+	var out segfile.VectorWriter = segfile.WritevFile{File: seg.file}
+	if wrap := w.cam.rec.wrapFile; wrap != nil {
+		out = wrap(w.cam.cfg.ID, out)
+	}
+	n, err := w.fw.WriteTo(out, seg.seq)
 	if err != nil {
 		// Cut what part of the fragment got written, so the file ends where its index row says.
 		seg.file.Truncate(seg.row.Bytes)
