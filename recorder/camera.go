@@ -188,7 +188,9 @@ func (c *camera) redact(err error) string {
 			continue
 		}
 		if p, ok := u.User.Password(); ok && p != "" {
-			s = strings.ReplaceAll(s, p, "***")
+			// as typed in the config (percent-encoded) and as sent (decoded)
+			_, encoded, _ := strings.Cut(u.User.String(), ":")
+			s = strings.ReplaceAll(strings.ReplaceAll(s, encoded, "***"), p, "***")
 		}
 	}
 	return s
