@@ -288,3 +288,8 @@ SELECT camera_id, at_ns, state, reason FROM (
 	}
 	return out, rows.Err()
 }
+
+// SegmentByPath returns the segment whose file is path, without its fragment map; sql.ErrNoRows if none.
+func (s *Store) SegmentByPath(ctx context.Context, path string) (*Segment, error) {
+	return scanSegment(s.read.QueryRowContext(ctx, `SELECT `+segmentColumns+` FROM segment WHERE path = ?`, path), false)
+}

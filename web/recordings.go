@@ -12,7 +12,13 @@ import (
 
 // maxRecordingsRange bounds one recordings query: a month of timeline is more than any view shows, and
 // a bound keeps one request from scanning years of rows.
-const maxRecordingsRange = 31 * 24 * time.Hour
+var maxRecordingsRange = rangeLimit{31 * 24 * time.Hour, "31 days"}
+
+// rangeLimit is the longest range a route accepts, with the words its error message uses.
+type rangeLimit struct {
+	max  time.Duration
+	text string
+}
 
 type recordingsAnswer struct {
 	Camera string          `json:"camera"`
@@ -28,7 +34,7 @@ func (h *handlers) recordings(c echo.Context) error {
 	if _, err := h.lookupCamera(id); err != nil {
 		return err
 	}
-	t0, t1, err := h.parseRange(c)
+	t0, t1, err := h.parseRange(c, maxRecordingsRange)
 	if err != nil {
 		return err
 	}
@@ -48,7 +54,7 @@ func (h *handlers) recordings(c echo.Context) error {
 }
 
 // parseRange reads the start and end query parameters and returns them in the configured zone.
-func (h *handlers) parseRange(c echo.Context) (t0, t1 time.Time, err error) {
+func (h *handlers) parseRange(c echo.Context, limit rangeLimit) (t0, t1 time.Time, err error) {
 	if t0, err = h.parseTimeParam(c, "start"); err != nil {
 		return
 	}
@@ -58,8 +64,8 @@ func (h *handlers) parseRange(c echo.Context) (t0, t1 time.Time, err error) {
 	switch d := t1.Sub(t0); {
 	case d <= 0:
 		err = apiError(http.StatusBadRequest, "end must be after start")
-	case d > maxRecordingsRange:
-		err = apiError(http.StatusBadRequest, "end is more than 31 days after start; ask for a shorter range")
+	case d > limit.max:
+		err = apiError(http.StatusBadRequest, "end is more than %s after start; ask for a shorter range", limit.text)
 	}
 	return
 }

@@ -1,0 +1,111 @@
+package web
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"vigil/playback"
+	"vigil/store"
+)
+
+// maxPlaylistRange bounds one playlist: a day is about 86,400 fragments, a 10 MB playlist; a player
+// that wants more asks for the next day.
+var maxPlaylistRange = rangeLimit{24 * time.Hour, "24 hours"}
+
+// recordingsPrefix is where the segment files are served from; playlists point into it.
+const recordingsPrefix = "/recordings/"
+
+// playlist answers an HLS VOD playlist over what camera recorded in [start, end).
+func (h *handlers) playlist(c echo.Context) error {
+	id := c.Param("id")
+	if _, err := h.lookupCamera(id); err != nil {
+		return err
+	}
+	t0, t1, err := h.parseRange(c, maxPlaylistRange)
+	if err != nil {
+		return err
+	}
+	segs, err := h.Store.SegmentsOverlapping(c.Request().Context(), id, t0.UnixNano(), t1.UnixNano(), true)
+	if err != nil {
+		return err
+	}
+	uri := func(s *store.Segment) string { return recordingsPrefix + filepath.ToSlash(s.Path) }
+	body, err := playback.Playlist(segs, t0, t1, uri, h.loc)
+	if errors.Is(err, playback.ErrNoFootage) {
+		return apiError(http.StatusNotFound, "camera %q recorded nothing between %s and %s", id,
+			t0.Format(playback.TimeFormat), t1.Format(playback.TimeFormat))
+	}
+	if err != nil {
+		return err
+	}
+	// A range that reaches the segment being written grows; never let a cache keep an old one.
+	c.Response().Header().Set("Cache-Control", "no-cache")
+	return c.Blob(http.StatusOK, "application/vnd.apple.mpegurl", body)
+}
+
+// recordingFile serves a segment file, with Range, ETag and Last-Modified, straight from the disk: the
+// bytes the playlist's ranges point at. Only files the index knows are served, so no path outside the
+// recordings can be named.
+func (h *handlers) recordingFile(c echo.Context) error {
+	rel := c.Param("*")
+	if rel == "" || path.Clean(rel) != rel || strings.HasPrefix(rel, "/") || strings.Contains(rel, "..") {
+		return apiError(http.StatusBadRequest, "invalid recording path")
+	}
+	seg, err := h.Store.SegmentByPath(c.Request().Context(), filepath.FromSlash(rel))
+	if errors.Is(err, sql.ErrNoRows) {
+		return apiError(http.StatusNotFound, "no recording %q", rel)
+	}
+	if err != nil {
+		return err
+	}
+	f, err := os.Open(filepath.Join(h.Config.Storage.Path, seg.Path))
+	if errors.Is(err, os.ErrNotExist) {
+		return apiError(http.StatusNotFound, "recording %q is gone (deleted by retention)", rel)
+	}
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	hdr := c.Response().Header()
+	hdr.Set(echo.HeaderContentType, "video/mp4")
+	// Size and modification time together change whenever the file does, even while it is being written.
+	hdr.Set("ETag", fmt.Sprintf(`"%x-%x"`, st.Size(), st.ModTime().UnixNano()))
+	if seg.Writing {
+		hdr.Set("Cache-Control", "no-cache")
+	} else {
+		hdr.Set("Cache-Control", "private, max-age=86400")
+	}
+	http.ServeContent(sendfileWriter{c.Response()}, c.Request(), path.Base(rel), st.ModTime(), f)
+	return nil
+}
+
+// sendfileWriter lets http.ServeContent reach net/http's sendfile path (the file's bytes go from the page
+// cache to the socket without passing through vigil) through Echo's response, which has no ReadFrom.
+type sendfileWriter struct{ *echo.Response }
+
+func (w sendfileWriter) ReadFrom(r io.Reader) (int64, error) {
+	if !w.Committed {
+		w.WriteHeader(http.StatusOK)
+	}
+	rf, ok := w.Writer.(io.ReaderFrom)
+	if !ok {
+		return io.Copy(w.Response, r)
+	}
+	n, err := rf.ReadFrom(r)
+	w.Size += n
+	return n, err
+}
