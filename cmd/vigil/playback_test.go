@@ -140,6 +140,28 @@ func TestPlaybackPlaylistServesTheRecordedBytes(t *testing.T) {
 		t.Fatalf("ffprobe plays %.3f s (%s), the playlist announces %.3f s", got, out, total)
 	}
 
+	// The timeline of the same range: what was recorded, and the second or so the camera spent connecting.
+	resp, err = http.Get(p.url + "api/v1/cameras/cam-a/timeline?" + q.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tl struct {
+		Spans, Gaps []struct{ Start, End string }
+		Outages     []struct{ Start, End, State, Reason string }
+	}
+	json.NewDecoder(resp.Body).Decode(&tl)
+	resp.Body.Close()
+	if len(tl.Spans) != 1 || len(tl.Outages) != 1 || tl.Outages[0].State != "connecting" ||
+		tl.Outages[0].Reason != "recorder started" {
+		t.Fatalf("timeline: %+v", tl)
+	}
+	// The camera goes online as its first segment opens: the outage ends where the recording begins.
+	outageEnd, _ := time.Parse(time.RFC3339Nano, tl.Outages[0].End)
+	spanStart, _ := time.Parse(time.RFC3339Nano, tl.Spans[0].Start)
+	if d := outageEnd.Sub(spanStart).Abs(); d > 50*time.Millisecond {
+		t.Errorf("outage ends %v away from the first recorded second: %+v", d, tl)
+	}
+
 	// Bad requests and empty ranges answer JSON 4xx.
 	for _, tc := range []struct {
 		path string
