@@ -73,25 +73,29 @@ func buildBenchArchive(p string) error {
 	return nil
 }
 
-// BenchmarkSegmentsOverlapping queries the segments of a random camera overlapping a random one-hour
-// window of the 30 days, and reports the p50 and p99 latency. withFragments also decodes their maps
-// (what a playlist needs).
+// BenchmarkSegmentsOverlapping queries the segments of a random camera overlapping a random window of the
+// 30 days, and reports the p50 and p99 latency: one hour without fragment maps (spans and gaps), one hour
+// with them decoded (a seek's playlist), and a whole day with them (a day's playlist).
 func BenchmarkSegmentsOverlapping(b *testing.B) {
 	s := benchStore(b)
-	span := int64(benchDays*24*time.Hour - time.Hour)
-	for _, withFragments := range []bool{false, true} {
-		b.Run(fmt.Sprintf("fragments=%v", withFragments), func(b *testing.B) {
+	for _, tc := range []struct {
+		window        time.Duration
+		withFragments bool
+	}{{time.Hour, false}, {time.Hour, true}, {24 * time.Hour, true}} {
+		b.Run(fmt.Sprintf("window=%v/fragments=%v", tc.window, tc.withFragments), func(b *testing.B) {
 			ctx := context.Background()
 			rng := rand.New(rand.NewPCG(1, 2))
+			span := int64(benchDays*24*time.Hour - tc.window)
+			want := int(tc.window / benchSegment)
 			lat := make([]time.Duration, 0, b.N)
 			for b.Loop() {
 				cam := fmt.Sprintf("cam-%03d", rng.IntN(benchCameras))
 				t0 := benchEpoch + rng.Int64N(span)
 				start := time.Now()
-				segs, err := s.SegmentsOverlapping(ctx, cam, t0, t0+int64(time.Hour), withFragments)
+				segs, err := s.SegmentsOverlapping(ctx, cam, t0, t0+int64(tc.window), tc.withFragments)
 				lat = append(lat, time.Since(start))
-				if err != nil || len(segs) < 6 || len(segs) > 8 {
-					b.Fatalf("%d segments, %v", len(segs), err)
+				if err != nil || len(segs) < want || len(segs) > want+2 {
+					b.Fatalf("%d segments, want %d or %d; %v", len(segs), want, want+1, err)
 				}
 			}
 			sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
