@@ -82,7 +82,7 @@ func TestAppendTimeMatchesTimeFormat(t *testing.T) {
 	for _, tm := range []time.Time{
 		time.Date(2026, 11, 27, 8, 5, 9, 7_654_321, time.UTC),
 		time.Date(2026, 1, 2, 23, 59, 59, 999_999_999, hcm),
-		time.Date(1999, 12, 31, 0, 0, 0, 0, time.FixedZone("x", -(3*3600 + 30*60))),
+		time.Date(1999, 12, 31, 0, 0, 0, 0, time.FixedZone("x", -(3*3600+30*60))),
 	} {
 		if got, want := string(appendTime(nil, tm)), tm.Format(TimeFormat); got != want {
 			t.Errorf("appendTime = %s, want %s", got, want)
