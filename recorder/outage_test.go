@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -65,6 +66,24 @@ func TestCameraOutageLeavesAGapAndANewRun(t *testing.T) {
 	if s, _ := rig.rec.Camera("cam"); s.State != store.StateOnline || s.Reconnects == 0 {
 		t.Errorf("after the camera came back: state %s, %d reconnects", s.State, s.Reconnects)
 	}
+	// An export across the outage is one file that skips the hole and says where it was.
+	plan, err := playback.PlanExport(segs, from, to, time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clip := filepath.Join(t.TempDir(), "export.mp4")
+	f, _ := os.Create(clip)
+	n, err := plan.WriteTo(f, rig.cfg.Storage.Path)
+	f.Close()
+	if err != nil || n != plan.Size || len(plan.Gaps) != 1 || plan.Gaps[0].End.Sub(plan.Gaps[0].Start) < time.Second {
+		t.Fatalf("export: %d of %d bytes (%v), gaps %v", n, plan.Size, err, plan.Gaps)
+	}
+	p := ffprobe(t, clip)
+	frames := atof(t, p.Streams[0].NbReadFrames)
+	if d := plan.Duration().Seconds(); abs(int64((atof(t, p.Format.Duration)-d)*1000)) > 150 || abs(int64((frames/25-d)*1000)) > 100 {
+		t.Errorf("export plays %s s with %v frames; the plan says %.3f s", p.Format.Duration, frames, d)
+	}
+
 	// The other camera never noticed.
 	other := rig.segments("other")
 	if len(other) != 1 {

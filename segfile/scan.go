@@ -85,6 +85,17 @@ func Scan(r io.ReaderAt, size int64) (*File, error) {
 	return f, nil
 }
 
+// ReadInit reads only the init of a segment file of size bytes: its tracks, its self-description and its
+// size (the offset of the first fragment).
+func ReadInit(r io.ReaderAt, size int64) (*File, error) {
+	f := &File{Size: size}
+	if err := f.readInit(r); err != nil {
+		return nil, err
+	}
+	f.ValidSize = f.InitSize
+	return f, nil
+}
+
 type boxHeader struct {
 	typ    string
 	size   int64 // whole box, header included

@@ -165,3 +165,29 @@ func FuzzScan(f *testing.F) {
 		}
 	})
 }
+
+func TestRebaseMoofMovesDecodeTimes(t *testing.T) {
+	b := writeTestSegment(t, Info{CameraID: "c", RunID: "r", Start: 0}, 2)
+	f, _ := Scan(bytes.NewReader(b), int64(len(b)))
+	second := b[f.Fragments[1].Offset : f.Fragments[1].Offset+f.Fragments[1].Size]
+	moofSize := int(second[3]) | int(second[2])<<8 | int(second[1])<<16 | int(second[0])<<24
+	err := RebaseMoof(second[:moofSize], 7, func(track uint32, base uint64) uint64 {
+		if track != VideoTrackID || base != 25*3600 {
+			t.Fatalf("shift(%d, %d)", track, base)
+		}
+		return 1234
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var parts fmp4.Parts
+	if err := parts.Unmarshal(second); err != nil {
+		t.Fatal(err)
+	}
+	if parts[0].SequenceNumber != 7 || parts[0].Tracks[0].BaseTime != 1234 || len(parts[0].Tracks[0].Samples) != 25 {
+		t.Fatalf("after rebase: seq %d, base %d", parts[0].SequenceNumber, parts[0].Tracks[0].BaseTime)
+	}
+	if err := RebaseMoof([]byte("not a moof at all"), 1, nil); err == nil {
+		t.Fatal("rebased garbage")
+	}
+}

@@ -55,6 +55,7 @@ func (h *handlers) routes(e *echo.Echo) {
 	api.GET("/cameras/:id", h.camera)
 	api.GET("/cameras/:id/recordings", h.recordings)
 	api.GET("/cameras/:id/timeline", h.timeline)
+	api.GET("/cameras/:id/export.mp4", h.export)
 	e.GET("/playback/:id/index.m3u8", h.playlist)
 	e.GET(recordingsPrefix+"*", h.recordingFile)
 	e.GET("/metrics", echo.WrapHandler(h.metricsHandler()))

@@ -7,7 +7,9 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -162,6 +164,24 @@ func TestPlaybackPlaylistServesTheRecordedBytes(t *testing.T) {
 		t.Errorf("outage ends %v away from the first recorded second: %+v", d, tl)
 	}
 
+	// The export of the same range: one MP4 of the recorded bytes that plays for the duration it states.
+	resp, err = http.Get(p.url + "api/v1/cameras/cam-a/export.mp4?" + q.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	clipPath := filepath.Join(dir, "export.mp4")
+	clipFile, _ := os.Create(clipPath)
+	n, _ := io.Copy(clipFile, resp.Body)
+	clipFile.Close()
+	resp.Body.Close()
+	h := resp.Header
+	if resp.StatusCode != 200 || h.Get("Content-Type") != "video/mp4" || h.Get("Content-Length") != strconv.FormatInt(n, 10) ||
+		!strings.HasPrefix(h.Get("Content-Disposition"), `attachment; filename="cam-a_`) || h.Get("X-Vigil-Start") == "" {
+		t.Fatalf("export: %d, %d bytes, headers %v", resp.StatusCode, n, h)
+	}
+	stated, _ := strconv.ParseFloat(h.Get("X-Vigil-Duration"), 64)
+	checkClip(t, clipPath, stated)
+
 	// Bad requests and empty ranges answer JSON 4xx.
 	for _, tc := range []struct {
 		path string
@@ -172,6 +192,8 @@ func TestPlaybackPlaylistServesTheRecordedBytes(t *testing.T) {
 		{"playback/cam-a/index.m3u8?start=2020-01-01T00:00:00Z&end=2020-01-01T01:00:00Z", 404},
 		{"playback/nope/index.m3u8?start=2020-01-01T00:00:00Z&end=2020-01-01T01:00:00Z", 404},
 		{"recordings/cam-a/../../vigil.yaml", 400},
+		{"api/v1/cameras/cam-a/export.mp4?start=2020-01-01T00:00:00Z&end=2020-01-01T01:00:00Z", 404},
+		{"api/v1/cameras/cam-a/export.mp4?start=2020-01-01T00:00:00Z", 400},
 		{"recordings/cam-a/2020-01-01/00-00-00.000.mp4", 404},
 	} {
 		resp, err := http.Get(p.url + tc.path)
@@ -190,5 +212,35 @@ func TestPlaybackPlaylistServesTheRecordedBytes(t *testing.T) {
 func requireFFprobe(t *testing.T) {
 	if _, err := exec.LookPath("ffprobe"); err != nil {
 		t.Fatal("ffprobe is required (apt-get install ffmpeg); .ci/run installs it")
+	}
+}
+
+// checkClip requires ffprobe to read an H.264 + AAC file of the given duration with a frame for every 40 ms,
+// and ffmpeg to decode all of it without a complaint.
+func checkClip(t *testing.T, path string, duration float64) {
+	t.Helper()
+	out, err := exec.Command("ffprobe", "-v", "error", "-count_frames", "-show_entries",
+		"format=duration:stream=codec_name,nb_read_frames", "-of", "json", path).Output()
+	if err != nil {
+		t.Fatalf("ffprobe %s: %v", path, err)
+	}
+	var probe struct {
+		Format  struct{ Duration string }
+		Streams []struct {
+			CodecName    string `json:"codec_name"`
+			NbReadFrames string `json:"nb_read_frames"`
+		}
+	}
+	json.Unmarshal(out, &probe)
+	got, _ := strconv.ParseFloat(probe.Format.Duration, 64)
+	if len(probe.Streams) != 2 || probe.Streams[0].CodecName != "h264" || probe.Streams[1].CodecName != "aac" {
+		t.Fatalf("%s: streams %s", path, out)
+	}
+	frames, _ := strconv.ParseFloat(probe.Streams[0].NbReadFrames, 64)
+	if got < duration-0.15 || got > duration+0.15 || frames/25 < duration-0.1 || frames/25 > duration+0.1 {
+		t.Fatalf("%s: ffprobe reads %.3f s and %v frames, the export states %.3f s", path, got, frames, duration)
+	}
+	if out, err := exec.Command("ffmpeg", "-v", "error", "-i", path, "-f", "null", "-").CombinedOutput(); err != nil || len(out) > 0 {
+		t.Fatalf("%s: ffmpeg decoding: %v\n%s", path, err, out)
 	}
 }
