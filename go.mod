@@ -4,6 +4,7 @@ go 1.26.0
 
 require (
 	github.com/abema/go-mp4 v1.7.1
+	github.com/bluenviron/gohlslib/v2 v2.4.2
 	github.com/bluenviron/gortsplib/v5 v5.6.4
 	github.com/bluenviron/mediacommon/v2 v2.9.3
 	github.com/labstack/echo/v4 v4.16.0

@@ -67,10 +67,11 @@ type camera struct {
 	segmentTicks int64
 	queueSize    int
 
-	received, bytes, fragments, reconnects, drops, lost, decodeErrors atomic.Uint64
+	received, bytes, fragments, reconnects, drops, lost, decodeErrors, liveDrops atomic.Uint64
 
 	mu     sync.Mutex
 	status CameraStatus
+	live   *fanOut         // the current session's live viewers; nil between sessions
 	dirs   map[string]bool // date folders known to exist
 }
 

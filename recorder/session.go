@@ -33,6 +33,7 @@ type session struct {
 	client *gortsplib.Client
 	queue  chan unit
 	resync atomic.Bool
+	live   fanOut
 }
 
 func (c *camera) runSession(ctx context.Context) error {
@@ -66,6 +67,11 @@ func (c *camera) runSession(ctx context.Context) error {
 		return fmt.Errorf("play: %w", err)
 	}
 	c.log.Info("playing", "codec", w.params.codec, "audio", audioName(w.audio))
+	s.live.tracks, s.live.drops = liveTracks(w.params, w.audio), &c.liveDrops
+	c.mu.Lock()
+	c.live = &s.live
+	c.mu.Unlock()
+	defer s.endLive()
 
 	writerDone := make(chan error, 1)
 	go func() { writerDone <- s.drain(w) }()
@@ -84,6 +90,7 @@ func (c *camera) runSession(ctx context.Context) error {
 			return errors.Join(err, s.stop(writerDone))
 		case err := <-writerDone:
 			s.client.Close()
+			s.endLive()
 			close(s.queue)
 			return err
 		case <-report.C:
@@ -96,12 +103,24 @@ func (c *camera) runSession(ctx context.Context) error {
 // queue and close the segment, so what was received is recorded.
 func (s *session) stop(writerDone chan error) error {
 	s.client.Close()
+	s.endLive()
 	close(s.queue)
 	return <-writerDone
 }
 
 // drain writes what the queue brings until it is closed, or until a write fails: then the session must
 // end (and be retried) at once rather than go on receiving what it cannot record.
+// endLive ends the live viewers' feeds, once the client's callbacks can no longer send to them.
+func (s *session) endLive() {
+	c := s.cam
+	c.mu.Lock()
+	if c.live == &s.live {
+		c.live = nil
+	}
+	c.mu.Unlock()
+	s.live.end()
+}
+
 func (s *session) drain(w *segmentWriter) error {
 	for u := range s.queue {
 		if err := w.write(&u); err != nil {
@@ -134,6 +153,7 @@ func (s *session) push(u unit) {
 		s.cam.drops.Add(1)
 		s.resync.Store(true)
 	}
+	s.live.send(&u)
 }
 
 // troubleCounts are the camera's cumulative packets lost, decode errors and queue drops.

@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"vigil/config"
+	"vigil/playback"
 	"vigil/recorder"
 	"vigil/store"
 )
@@ -38,6 +39,7 @@ func (s *Server) Handler() http.Handler { return s.newEcho() }
 
 func (s *Server) newEcho() *echo.Echo {
 	h := &handlers{Server: s, log: s.logger(), loc: s.location()}
+	h.live = &playback.Live{Subscribe: s.Recorder.Subscribe, Log: h.log}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = h.handleError
@@ -57,6 +59,7 @@ func (h *handlers) routes(e *echo.Echo) {
 	api.GET("/cameras/:id/timeline", h.timeline)
 	api.GET("/cameras/:id/export.mp4", h.export)
 	e.GET("/playback/:id/index.m3u8", h.playlist)
+	e.GET("/live/:id/*", h.liveHLS)
 	e.GET(recordingsPrefix+"*", h.recordingFile)
 	e.GET("/metrics", echo.WrapHandler(h.metricsHandler()))
 	e.GET("/", h.statusPage)
@@ -128,6 +131,7 @@ func (s *Server) location() *time.Location {
 // handlers holds what the route handlers share, resolved once per Handler call.
 type handlers struct {
 	*Server
-	log *slog.Logger
-	loc *time.Location
+	log  *slog.Logger
+	loc  *time.Location
+	live *playback.Live
 }

@@ -182,6 +182,13 @@ func TestPlaybackPlaylistServesTheRecordedBytes(t *testing.T) {
 	stated, _ := strconv.ParseFloat(h.Get("X-Vigil-Duration"), 64)
 	checkClip(t, clipPath, stated)
 
+	// Live: the LL-HLS of the same camera, from the recorder's session, plays in ffprobe.
+	liveURL := p.url + "live/cam-a/index.m3u8"
+	out, err = exec.Command("ffprobe", "-v", "error", "-show_entries", "stream=codec_name", "-of", "csv=p=0", liveURL).Output()
+	if err != nil || !strings.Contains(string(out), "h264") || !strings.Contains(string(out), "aac") {
+		t.Fatalf("ffprobe on the live stream: %v\n%s", err, out)
+	}
+
 	// Bad requests and empty ranges answer JSON 4xx.
 	for _, tc := range []struct {
 		path string
@@ -192,6 +199,7 @@ func TestPlaybackPlaylistServesTheRecordedBytes(t *testing.T) {
 		{"playback/cam-a/index.m3u8?start=2020-01-01T00:00:00Z&end=2020-01-01T01:00:00Z", 404},
 		{"playback/nope/index.m3u8?start=2020-01-01T00:00:00Z&end=2020-01-01T01:00:00Z", 404},
 		{"recordings/cam-a/../../vigil.yaml", 400},
+		{"live/nope/index.m3u8", 404},
 		{"api/v1/cameras/cam-a/export.mp4?start=2020-01-01T00:00:00Z&end=2020-01-01T01:00:00Z", 404},
 		{"api/v1/cameras/cam-a/export.mp4?start=2020-01-01T00:00:00Z", 400},
 		{"recordings/cam-a/2020-01-01/00-00-00.000.mp4", 404},

@@ -1,0 +1,276 @@
+package playback
+
+import (
+	"bytes"
+	"errors"
+	"log/slog"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/bluenviron/gohlslib/v2"
+	"github.com/bluenviron/gohlslib/v2/pkg/codecs"
+	"github.com/bluenviron/mediacommon/v2/pkg/codecs/h264"
+	"github.com/bluenviron/mediacommon/v2/pkg/codecs/h265"
+
+	"vigil/media"
+)
+
+// ErrLiveNotReady is returned when a camera's live stream has not produced a playable start in time.
+var ErrLiveNotReady = errors.New("the live stream is not ready: no keyframe from the camera yet")
+
+// Live runs one low-latency HLS muxer per camera, fed from the recorder's fan-out (the camera is not
+// dialled a second time). A muxer starts on the first request for its camera and stops after
+// IdleTimeout without one, or when the camera's session ends; the next request starts a new one.
+type Live struct {
+	// Subscribe opens a feed of a camera's current session.
+	Subscribe func(camera string) (*media.Feed, error)
+	// IdleTimeout defaults to one minute.
+	IdleTimeout time.Duration
+	// ReadyTimeout bounds how long a first request waits for the muxer's first segment. It defaults to
+	// 10 seconds (a camera sends a keyframe at least every few seconds).
+	ReadyTimeout time.Duration
+	Log          *slog.Logger
+
+	mu     sync.Mutex
+	muxers map[string]*liveMuxer
+}
+
+type liveMuxer struct {
+	feed     *media.Feed
+	ready    chan struct{} // closed once muxer is set, or when the feed ends without a start
+	muxer    *gohlslib.Muxer
+	lastUse  atomic.Int64
+	done     chan struct{}
+	stopOnce sync.Once
+	stop     chan struct{}
+}
+
+// Handle serves one request of camera's live HLS (index.m3u8 and the files it names).
+func (l *Live) Handle(camera string, w http.ResponseWriter, r *http.Request) error {
+	m, err := l.muxerFor(camera)
+	if err != nil {
+		return err
+	}
+	m.lastUse.Store(time.Now().UnixNano())
+	timeout := l.ReadyTimeout
+	if timeout <= 0 {
+		timeout = 10 * time.Second
+	}
+	select {
+	case <-m.ready:
+	case <-time.After(timeout):
+		return ErrLiveNotReady
+	case <-r.Context().Done():
+		return r.Context().Err()
+	}
+	if m.muxer == nil {
+		return ErrLiveNotReady
+	}
+	m.muxer.Handle(w, r)
+	m.lastUse.Store(time.Now().UnixNano())
+	return nil
+}
+
+func (l *Live) muxerFor(camera string) (*liveMuxer, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if m := l.muxers[camera]; m != nil {
+		return m, nil
+	}
+	feed, err := l.Subscribe(camera)
+	if err != nil {
+		return nil, err
+	}
+	m := &liveMuxer{feed: feed, ready: make(chan struct{}), done: make(chan struct{}), stop: make(chan struct{})}
+	m.lastUse.Store(time.Now().UnixNano())
+	if l.muxers == nil {
+		l.muxers = map[string]*liveMuxer{}
+	}
+	l.muxers[camera] = m
+	go func() {
+		m.run(l.idleTimeout(), l.logger().With("component", "live", "camera", camera))
+		l.mu.Lock()
+		if l.muxers[camera] == m {
+			delete(l.muxers, camera)
+		}
+		l.mu.Unlock()
+	}()
+	return m, nil
+}
+
+// Close stops every muxer.
+func (l *Live) Close() {
+	l.mu.Lock()
+	ms := make([]*liveMuxer, 0, len(l.muxers))
+	for _, m := range l.muxers {
+		ms = append(ms, m)
+	}
+	l.mu.Unlock()
+	for _, m := range ms {
+		m.stopOnce.Do(func() { close(m.stop) })
+		<-m.done
+	}
+}
+
+func (l *Live) idleTimeout() time.Duration {
+	if l.IdleTimeout > 0 {
+		return l.IdleTimeout
+	}
+	return time.Minute
+}
+
+func (l *Live) logger() *slog.Logger {
+	if l.Log != nil {
+		return l.Log
+	}
+	return slog.Default()
+}
+
+// run feeds the muxer until the feed ends, the parameters change (gohlslib cannot change them in a
+// running muxer, so the next request starts a new one), the muxer idles, or Close.
+func (m *liveMuxer) run(idle time.Duration, log *slog.Logger) {
+	defer close(m.done)
+	defer m.feed.Close()
+	readyOnce := sync.OnceFunc(func() { close(m.ready) })
+	defer readyOnce()
+	t := m.feed.Tracks
+	vps, sps, pps := t.VPS, t.SPS, t.PPS
+	var video, audio *gohlslib.Track
+	check := time.NewTicker(idle / 4)
+	defer check.Stop()
+	for {
+		var u media.Unit
+		var ok bool
+		select {
+		case u, ok = <-m.feed.Units:
+			if !ok {
+				m.closeMuxer()
+				return
+			}
+		case <-check.C:
+			if time.Since(time.Unix(0, m.lastUse.Load())) > idle {
+				m.closeMuxer()
+				return
+			}
+			continue
+		case <-m.stop:
+			m.closeMuxer()
+			return
+		}
+		if !u.Audio {
+			changed := updateParams(t.VideoCodec, u.AU, &vps, &sps, &pps)
+			if m.muxer != nil && changed {
+				log.Info("parameters changed: the live muxer restarts")
+				m.closeMuxer()
+				return
+			}
+			if m.muxer == nil {
+				if sps == nil || pps == nil || (t.VideoCodec == "H265" && vps == nil) || !isKey(t.VideoCodec, u.AU) {
+					continue
+				}
+				var err error
+				if video, audio, err = m.start(t, vps, sps, pps, log); err != nil {
+					log.Error("live muxer", "err", err)
+					return
+				}
+				readyOnce()
+			}
+		}
+		if m.muxer != nil {
+			m.write(t, video, audio, u)
+		}
+	}
+}
+
+func (m *liveMuxer) start(t media.Tracks, vps, sps, pps []byte, log *slog.Logger) (*gohlslib.Track, *gohlslib.Track, error) {
+	video := &gohlslib.Track{ClockRate: 90000}
+	if t.VideoCodec == "H264" {
+		video.Codec = &codecs.H264{SPS: sps, PPS: pps}
+	} else {
+		video.Codec = &codecs.H265{VPS: vps, SPS: sps, PPS: pps}
+	}
+	tracks := []*gohlslib.Track{video}
+	var audio *gohlslib.Track
+	switch t.AudioCodec {
+	case "MPEG4Audio":
+		audio = &gohlslib.Track{Codec: &codecs.MPEG4Audio{Config: *t.AAC}, ClockRate: t.AudioClockRate}
+	case "Opus":
+		audio = &gohlslib.Track{Codec: &codecs.Opus{ChannelCount: t.AudioChannels}, ClockRate: t.AudioClockRate}
+	}
+	if audio != nil {
+		tracks = append(tracks, audio)
+	}
+	mux := &gohlslib.Muxer{
+		Tracks:             tracks,
+		Variant:            gohlslib.MuxerVariantLowLatency,
+		SegmentMinDuration: time.Second,
+		PartMinDuration:    200 * time.Millisecond,
+		OnEncodeError:      func(err error) { log.Warn("live encode", "err", err) },
+	}
+	if err := mux.Start(); err != nil {
+		return nil, nil, err
+	}
+	m.muxer = mux
+	return video, audio, nil
+}
+
+func (m *liveMuxer) write(t media.Tracks, video, audio *gohlslib.Track, u media.Unit) {
+	switch {
+	case !u.Audio && t.VideoCodec == "H264":
+		m.muxer.WriteH264(video, u.NTP, u.PTS, u.AU)
+	case !u.Audio:
+		m.muxer.WriteH265(video, u.NTP, u.PTS, u.AU)
+	case audio != nil && t.AudioCodec == "MPEG4Audio":
+		m.muxer.WriteMPEG4Audio(audio, u.NTP, u.PTS, u.AU)
+	case audio != nil:
+		m.muxer.WriteOpus(audio, u.NTP, u.PTS, u.AU)
+	}
+}
+
+func (m *liveMuxer) closeMuxer() {
+	if m.muxer != nil {
+		m.muxer.Close()
+	}
+}
+
+// updateParams takes in-band parameter sets and reports whether a known one changed.
+func updateParams(codec string, au [][]byte, vps, sps, pps *[]byte) bool {
+	changed := false
+	for _, n := range au {
+		if len(n) == 0 {
+			continue
+		}
+		var dst *[]byte
+		if codec == "H264" {
+			switch h264.NALUType(n[0] & 0x1f) {
+			case h264.NALUTypeSPS:
+				dst = sps
+			case h264.NALUTypePPS:
+				dst = pps
+			}
+		} else {
+			switch h265.NALUType((n[0] >> 1) & 0x3f) {
+			case h265.NALUType_VPS_NUT:
+				dst = vps
+			case h265.NALUType_SPS_NUT:
+				dst = sps
+			case h265.NALUType_PPS_NUT:
+				dst = pps
+			}
+		}
+		if dst != nil && !bytes.Equal(*dst, n) {
+			changed = changed || *dst != nil
+			*dst = n
+		}
+	}
+	return changed
+}
+
+func isKey(codec string, au [][]byte) bool {
+	if codec == "H264" {
+		return h264.IsRandomAccess(au)
+	}
+	return h265.IsRandomAccess(au)
+}
