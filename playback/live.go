@@ -1,7 +1,6 @@
 package playback
 
 import (
-	"bytes"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -11,8 +10,6 @@ import (
 
 	"github.com/bluenviron/gohlslib/v2"
 	"github.com/bluenviron/gohlslib/v2/pkg/codecs"
-	"github.com/bluenviron/mediacommon/v2/pkg/codecs/h264"
-	"github.com/bluenviron/mediacommon/v2/pkg/codecs/h265"
 
 	"vigil/media"
 )
@@ -136,7 +133,7 @@ func (m *liveMuxer) run(idle time.Duration, log *slog.Logger) {
 	readyOnce := sync.OnceFunc(func() { close(m.ready) })
 	defer readyOnce()
 	t := m.feed.Tracks
-	vps, sps, pps := t.VPS, t.SPS, t.PPS
+	params := media.ParamSets{Codec: t.VideoCodec, VPS: t.VPS, SPS: t.SPS, PPS: t.PPS}
 	var video, audio *gohlslib.Track
 	check := time.NewTicker(idle / 4)
 	defer check.Stop()
@@ -160,18 +157,18 @@ func (m *liveMuxer) run(idle time.Duration, log *slog.Logger) {
 			return
 		}
 		if !u.Audio {
-			changed := updateParams(t.VideoCodec, u.AU, &vps, &sps, &pps)
-			if m.muxer != nil && changed {
+			// A running muxer has complete parameters, so any change is a real one.
+			if params.Update(u.AU) && m.muxer != nil {
 				log.Info("parameters changed: the live muxer restarts")
 				m.closeMuxer()
 				return
 			}
 			if m.muxer == nil {
-				if sps == nil || pps == nil || (t.VideoCodec == "H265" && vps == nil) || !isKey(t.VideoCodec, u.AU) {
+				if !params.Complete() || !media.IsRandomAccess(t.VideoCodec, u.AU) {
 					continue
 				}
 				var err error
-				if video, audio, err = m.start(t, vps, sps, pps, log); err != nil {
+				if video, audio, err = m.start(t, params, log); err != nil {
 					log.Error("live muxer", "err", err)
 					return
 				}
@@ -184,12 +181,12 @@ func (m *liveMuxer) run(idle time.Duration, log *slog.Logger) {
 	}
 }
 
-func (m *liveMuxer) start(t media.Tracks, vps, sps, pps []byte, log *slog.Logger) (*gohlslib.Track, *gohlslib.Track, error) {
+func (m *liveMuxer) start(t media.Tracks, p media.ParamSets, log *slog.Logger) (*gohlslib.Track, *gohlslib.Track, error) {
 	video := &gohlslib.Track{ClockRate: 90000}
 	if t.VideoCodec == "H264" {
-		video.Codec = &codecs.H264{SPS: sps, PPS: pps}
+		video.Codec = &codecs.H264{SPS: p.SPS, PPS: p.PPS}
 	} else {
-		video.Codec = &codecs.H265{VPS: vps, SPS: sps, PPS: pps}
+		video.Codec = &codecs.H265{VPS: p.VPS, SPS: p.SPS, PPS: p.PPS}
 	}
 	tracks := []*gohlslib.Track{video}
 	var audio *gohlslib.Track
@@ -233,44 +230,4 @@ func (m *liveMuxer) closeMuxer() {
 	if m.muxer != nil {
 		m.muxer.Close()
 	}
-}
-
-// updateParams takes in-band parameter sets and reports whether a known one changed.
-func updateParams(codec string, au [][]byte, vps, sps, pps *[]byte) bool {
-	changed := false
-	for _, n := range au {
-		if len(n) == 0 {
-			continue
-		}
-		var dst *[]byte
-		if codec == "H264" {
-			switch h264.NALUType(n[0] & 0x1f) {
-			case h264.NALUTypeSPS:
-				dst = sps
-			case h264.NALUTypePPS:
-				dst = pps
-			}
-		} else {
-			switch h265.NALUType((n[0] >> 1) & 0x3f) {
-			case h265.NALUType_VPS_NUT:
-				dst = vps
-			case h265.NALUType_SPS_NUT:
-				dst = sps
-			case h265.NALUType_PPS_NUT:
-				dst = pps
-			}
-		}
-		if dst != nil && !bytes.Equal(*dst, n) {
-			changed = changed || *dst != nil
-			*dst = n
-		}
-	}
-	return changed
-}
-
-func isKey(codec string, au [][]byte) bool {
-	if codec == "H264" {
-		return h264.IsRandomAccess(au)
-	}
-	return h265.IsRandomAccess(au)
 }

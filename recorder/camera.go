@@ -218,7 +218,7 @@ func (c *camera) noteWarning(w string) {
 
 func (c *camera) noteSegmentOpen(p *videoParams, a *audioTrack) {
 	c.mu.Lock()
-	c.status.VideoCodec, c.status.Width, c.status.Height = p.codec, p.width, p.height
+	c.status.VideoCodec, c.status.Width, c.status.Height = p.Codec, p.width, p.height
 	c.status.AudioCodec = ""
 	if a != nil {
 		c.status.AudioCodec = a.name

@@ -116,7 +116,7 @@ func (f *fanOut) send(u *unit) {
 // liveTracks describes a session to live viewers. G.711 (stored as LPCM) has no HLS form, so a live
 // viewer gets the video alone.
 func liveTracks(p videoParams, a *audioTrack) media.Tracks {
-	t := media.Tracks{VideoCodec: p.codec, VPS: p.vps, SPS: p.sps, PPS: p.pps}
+	t := media.Tracks{VideoCodec: p.Codec, VPS: p.VPS, SPS: p.SPS, PPS: p.PPS}
 	if a == nil {
 		return t
 	}

@@ -20,6 +20,8 @@ import (
 	"github.com/bluenviron/mediacommon/v2/pkg/codecs/opus"
 	"github.com/bluenviron/mediacommon/v2/pkg/formats/mp4/codecs"
 	"github.com/pion/rtp"
+
+	"vigil/media"
 )
 
 // errorReportInterval spaces out the logging of per-packet trouble (loss, decode errors, queue drops):
@@ -66,7 +68,7 @@ func (c *camera) runSession(ctx context.Context) error {
 	if _, err := s.client.Play(nil); err != nil {
 		return fmt.Errorf("play: %w", err)
 	}
-	c.log.Info("playing", "codec", w.params.codec, "audio", audioName(w.audio))
+	c.log.Info("playing", "codec", w.params.Codec, "audio", audioName(w.audio))
 	s.live.tracks, s.live.drops = liveTracks(w.params, w.audio), &c.liveDrops
 	c.mu.Lock()
 	c.live = &s.live
@@ -182,15 +184,15 @@ func (s *session) setup(desc *description.Session) (*segmentWriter, error) {
 	var params videoParams
 	videoMedia := desc.FindFormat(&h264f)
 	if videoMedia != nil {
-		params = videoParams{codec: "H264", sps: h264f.SPS, pps: h264f.PPS}
+		params.ParamSets = media.ParamSets{Codec: "H264", SPS: h264f.SPS, PPS: h264f.PPS}
 	} else if videoMedia = desc.FindFormat(&h265f); videoMedia != nil {
-		params = videoParams{codec: "H265", vps: h265f.VPS, sps: h265f.SPS, pps: h265f.PPS}
+		params.ParamSets = media.ParamSets{Codec: "H265", VPS: h265f.VPS, SPS: h265f.SPS, PPS: h265f.PPS}
 	} else {
 		return nil, fmt.Errorf("no H.264 or H.265 video in the stream (it offers: %s)", describeFormats(desc))
 	}
 	if err := params.parseSPS(); err != nil {
 		// A bad SPS in the SDP is replaced by the in-band one if the camera sends it.
-		params.sps, params.pps, params.vps = nil, nil, nil
+		params.SPS, params.PPS, params.VPS = nil, nil, nil
 		c.noteWarning("ignoring the SDP's parameter sets: " + err.Error())
 	}
 	if _, err := s.client.Setup(desc.BaseURL, videoMedia, 0, 0); err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/bluenviron/mediacommon/v2/pkg/formats/mp4/codecs"
 	"golang.org/x/sys/unix"
 
+	"vigil/media"
 	"vigil/segfile"
 	"vigil/store"
 )
@@ -117,15 +118,15 @@ func (w *segmentWriter) writeVideo(u *unit) error {
 			}
 		}
 	}
-	if !w.params.complete() {
+	if !w.params.Complete() {
 		return nil
 	}
-	key := isRandomAccess(w.params.codec, u.nalus)
+	key := media.IsRandomAccess(w.params.Codec, u.nalus)
 	if w.dts == nil {
 		if !key {
 			return nil
 		}
-		w.dts = newDTSExtractor(w.params.codec)
+		w.dts = newDTSExtractor(w.params.Codec)
 	}
 	dts, err := w.dts.extract(u.nalus, u.pts)
 	if err != nil {
@@ -276,7 +277,7 @@ func (w *segmentWriter) openSegment(dts, recv int64) error {
 		startDTS: dts,
 		row: store.Segment{
 			CameraID: w.cam.cfg.ID, RunID: w.runID, Start: wall, End: wall, Path: rel,
-			Bytes: int64(len(init)), InitSize: int64(len(init)), VideoCodec: w.params.codec,
+			Bytes: int64(len(init)), InitSize: int64(len(init)), VideoCodec: w.params.Codec,
 			Width: w.params.width, Height: w.params.height, Writing: true,
 		},
 	}
