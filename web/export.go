@@ -24,22 +24,14 @@ const exportFileTime = "2006-01-02_15-04-05"
 // X-Vigil-Start/End (it starts at the keyframe at or before start), X-Vigil-Gaps (holes the file's
 // timeline skips) and X-Vigil-Truncated-At (where the stream's parameters changed, if they did).
 func (h *handlers) export(c echo.Context) error {
-	id := c.Param("id")
-	if _, err := h.lookupCamera(id); err != nil {
-		return err
-	}
-	t0, t1, err := h.parseRange(c, maxExportRange)
+	q, err := h.queryRange(c, maxExportRange, true)
 	if err != nil {
 		return err
 	}
-	segs, err := h.Store.SegmentsOverlapping(c.Request().Context(), id, t0.UnixNano(), t1.UnixNano(), true)
-	if err != nil {
-		return err
-	}
-	plan, err := playback.PlanExport(segs, t0, t1, h.loc)
+	id := q.camera
+	plan, err := playback.PlanExport(q.segs, q.t0, q.t1, h.loc)
 	if errors.Is(err, playback.ErrNoFootage) {
-		return apiError(http.StatusNotFound, "camera %q recorded nothing between %s and %s", id,
-			t0.Format(playback.TimeFormat), t1.Format(playback.TimeFormat))
+		return noFootage(q)
 	}
 	if err != nil {
 		return err

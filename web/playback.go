@@ -27,27 +27,19 @@ const recordingsPrefix = "/recordings/"
 
 // playlist answers an HLS VOD playlist over what camera recorded in [start, end).
 func (h *handlers) playlist(c echo.Context) error {
-	id := c.Param("id")
-	if _, err := h.lookupCamera(id); err != nil {
-		return err
-	}
-	t0, t1, err := h.parseRange(c, maxPlaylistRange)
-	if err != nil {
-		return err
-	}
-	segs, err := h.Store.SegmentsOverlapping(c.Request().Context(), id, t0.UnixNano(), t1.UnixNano(), true)
+	q, err := h.queryRange(c, maxPlaylistRange, true)
 	if err != nil {
 		return err
 	}
 	uri := func(s *store.Segment) string { return recordingsPrefix + filepath.ToSlash(s.Path) }
-	body, err := playback.Playlist(segs, t0, t1, uri, h.loc)
+	body, err := playback.Playlist(q.segs, q.t0, q.t1, uri, h.loc)
 	if errors.Is(err, playback.ErrNoFootage) {
-		return apiError(http.StatusNotFound, "camera %q recorded nothing between %s and %s", id,
-			t0.Format(playback.TimeFormat), t1.Format(playback.TimeFormat))
+		return noFootage(q)
 	}
 	if err != nil {
 		return err
 	}
+	h.audit(c, "playback", q.camera, q.t0, q.t1)
 	// A range that reaches the segment being written grows; never let a cache keep an old one.
 	c.Response().Header().Set("Cache-Control", "no-cache")
 	return c.Blob(http.StatusOK, "application/vnd.apple.mpegurl", body)

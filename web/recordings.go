@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"vigil/playback"
+	"vigil/store"
 )
 
 // maxRecordingsRange bounds one recordings query: a month of timeline is more than any view shows, and
@@ -30,27 +31,47 @@ type recordingsAnswer struct {
 
 // recordings answers which parts of [start, end) of a camera were recorded, for the timeline.
 func (h *handlers) recordings(c echo.Context) error {
-	id := c.Param("id")
-	if _, err := h.lookupCamera(id); err != nil {
-		return err
-	}
-	t0, t1, err := h.parseRange(c, maxRecordingsRange)
+	q, err := h.queryRange(c, maxRecordingsRange, false)
 	if err != nil {
 		return err
 	}
-	segs, err := h.Store.SegmentsOverlapping(c.Request().Context(), id, t0.UnixNano(), t1.UnixNano(), false)
-	if err != nil {
-		return err
-	}
-	spans, gaps := playback.Spans(segs, t0, t1, playback.MergeTolerance)
+	spans, gaps := playback.Spans(q.segs, q.t0, q.t1, playback.MergeTolerance)
 	return c.JSON(http.StatusOK, recordingsAnswer{
-		Camera: id,
-		Start:  apiTime(t0),
-		End:    apiTime(t1),
+		Camera: q.camera,
+		Start:  apiTime(q.t0),
+		End:    apiTime(q.t1),
 		// Empty lists, not null, so a client can iterate without a check.
 		Spans: nonNil(spans),
 		Gaps:  nonNil(gaps),
 	})
+}
+
+// rangeQuery is what the range routes share: a known camera, a valid range and the segments that overlap it.
+type rangeQuery struct {
+	camera string
+	t0, t1 time.Time
+	segs   []*store.Segment
+}
+
+// queryRange checks the camera (404) and then the range (400), and reads the overlapping segments, with
+// their fragment maps if asked.
+func (h *handlers) queryRange(c echo.Context, limit rangeLimit, withFragments bool) (*rangeQuery, error) {
+	q := &rangeQuery{camera: c.Param("id")}
+	if _, err := h.lookupCamera(q.camera); err != nil {
+		return nil, err
+	}
+	var err error
+	if q.t0, q.t1, err = h.parseRange(c, limit); err != nil {
+		return nil, err
+	}
+	q.segs, err = h.Store.SegmentsOverlapping(c.Request().Context(), q.camera, q.t0.UnixNano(), q.t1.UnixNano(), withFragments)
+	return q, err
+}
+
+// noFootage is the 404 of a range in which the camera recorded nothing.
+func noFootage(q *rangeQuery) error {
+	return apiError(http.StatusNotFound, "camera %q recorded nothing between %s and %s", q.camera,
+		q.t0.Format(playback.TimeFormat), q.t1.Format(playback.TimeFormat))
 }
 
 // parseRange reads the start and end query parameters and returns them in the configured zone.

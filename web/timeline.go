@@ -16,30 +16,21 @@ type timelineAnswer struct {
 // timeline answers what the timeline under the player draws for [start, end): recorded spans, gaps, and
 // the periods the camera was not online with their reasons. It is answered from the store alone.
 func (h *handlers) timeline(c echo.Context) error {
-	id := c.Param("id")
-	if _, err := h.lookupCamera(id); err != nil {
-		return err
-	}
-	t0, t1, err := h.parseRange(c, maxRecordingsRange)
+	q, err := h.queryRange(c, maxRecordingsRange, false)
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	segs, err := h.Store.SegmentsOverlapping(ctx, id, t0.UnixNano(), t1.UnixNano(), false)
+	events, err := h.Store.Events(c.Request().Context(), q.camera, q.t0.UnixNano(), q.t1.UnixNano())
 	if err != nil {
 		return err
 	}
-	events, err := h.Store.Events(ctx, id, t0.UnixNano(), t1.UnixNano())
-	if err != nil {
-		return err
-	}
-	spans, gaps := playback.Spans(segs, t0, t1, playback.MergeTolerance)
-	outages := playback.Outages(events, t0, t1)
+	spans, gaps := playback.Spans(q.segs, q.t0, q.t1, playback.MergeTolerance)
+	outages := playback.Outages(events, q.t0, q.t1)
 	if outages == nil {
 		outages = []playback.Outage{}
 	}
 	return c.JSON(http.StatusOK, timelineAnswer{
-		recordingsAnswer: recordingsAnswer{Camera: id, Start: apiTime(t0), End: apiTime(t1),
+		recordingsAnswer: recordingsAnswer{Camera: q.camera, Start: apiTime(q.t0), End: apiTime(q.t1),
 			Spans: nonNil(spans), Gaps: nonNil(gaps)},
 		Outages: outages,
 	})
