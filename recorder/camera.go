@@ -49,6 +49,7 @@ type CameraStatus struct {
 	Fragments    uint64 `json:"fragments"`
 	Reconnects   uint64 `json:"reconnects"`
 	QueueDrops   uint64 `json:"queue_drops"`
+	LiveDrops    uint64 `json:"live_drops"` // units live viewers missed by reading too slowly
 	PacketsLost  uint64 `json:"packets_lost"`
 	DecodeErrors uint64 `json:"decode_errors"`
 }
@@ -99,6 +100,7 @@ func (c *camera) Status() CameraStatus {
 	c.mu.Unlock()
 	s.Received, s.Bytes, s.Fragments, s.Reconnects = c.received.Load(), c.bytes.Load(), c.fragments.Load(), c.reconnects.Load()
 	s.QueueDrops, s.PacketsLost, s.DecodeErrors = c.drops.Load(), c.lost.Load(), c.decodeErrors.Load()
+	s.LiveDrops = c.liveDrops.Load()
 	return s
 }
 

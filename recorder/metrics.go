@@ -21,6 +21,8 @@ var (
 		"RTSP sessions that ended and were retried.", []string{"camera"}, nil)
 	descDrops = prometheus.NewDesc("vigil_camera_queue_drops_total",
 		"Access units dropped because the writer queue was full.", []string{"camera"}, nil)
+	descLiveDrops = prometheus.NewDesc("vigil_camera_live_drops_total",
+		"Access units a live viewer missed because it read too slowly.", []string{"camera"}, nil)
 	descLost = prometheus.NewDesc("vigil_camera_packets_lost_total",
 		"RTP packets the camera sent that never arrived.", []string{"camera"}, nil)
 	descDecodeErrors = prometheus.NewDesc("vigil_camera_decode_errors_total",
@@ -33,7 +35,7 @@ var (
 
 // Describe implements prometheus.Collector.
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descReceived, descBytes, descFragments, descReconnects, descDrops, descLost,
+	for _, d := range []*prometheus.Desc{descReceived, descLiveDrops, descBytes, descFragments, descReconnects, descDrops, descLost,
 		descDecodeErrors, descState, descBitrate} {
 		ch <- d
 	}
@@ -51,6 +53,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		counter(descFragments, s.Fragments)
 		counter(descReconnects, s.Reconnects)
 		counter(descDrops, s.QueueDrops)
+		counter(descLiveDrops, s.LiveDrops)
 		counter(descLost, s.PacketsLost)
 		counter(descDecodeErrors, s.DecodeErrors)
 		for _, st := range []string{"connecting", "online", "offline", StateDisabled} {

@@ -40,6 +40,8 @@ type options struct {
 	work    string
 	profile bool
 	runs    int
+	// live mode: liveViewers > 0 measures live viewing instead of recording load
+	liveViewers, liveCameras int
 }
 
 func main() {
@@ -51,6 +53,8 @@ func main() {
 	flag.StringVar(&o.fsync, "fsync", "fragment", "vigil's storage.fsync")
 	flag.StringVar(&o.vigil, "vigil", "bin/vigil", "vigil binary")
 	flag.StringVar(&o.work, "work", "", "work folder (default: a new temp folder, removed at the end)")
+	flag.IntVar(&o.liveViewers, "live-viewers", 0, "instead of the load table: measure this many live LL-HLS viewers")
+	flag.IntVar(&o.liveCameras, "live-cameras", 10, "cameras the live viewers watch, round-robin")
 	flag.IntVar(&o.runs, "runs", 3, "rounds per N (vigil then floor each round); the table shows medians")
 	flag.BoolVar(&o.profile, "pprof", false, "save a CPU profile of vigil for each N (vigil-N.pprof in the work folder, which is then kept)")
 	flag.Parse()
@@ -89,6 +93,13 @@ func run(o *options) error {
 		if out, err := exec.Command("bench/make-1080p-clip.sh", o.clip).CombinedOutput(); err != nil {
 			return fmt.Errorf("make clip: %v\n%s", err, out)
 		}
+	}
+	if o.liveViewers > 0 {
+		fmt.Printf("machine: %s, %d cores visible; clip %s; warm-up %v, measured %v\n\n", cpuModel(), numCPU(),
+			filepath.Base(o.clip), o.warmup, o.measure)
+		fmt.Println("| setup | vigil CPU, no viewer | vigil CPU, viewers | CPU per viewer | recorder queue drops | live drops |")
+		fmt.Println("| --- | ---: | ---: | ---: | ---: | ---: |")
+		return measureLive(o, bins, o.liveCameras, o.liveViewers)
 	}
 	fmt.Printf("machine: %s, %d cores visible; clip %s; warm-up %v, measured %v; fsync %s; medians of %d rounds\n\n",
 		cpuModel(), numCPU(), filepath.Base(o.clip), o.warmup, o.measure, o.fsync, o.runs)
