@@ -62,6 +62,13 @@ func (l *Live) Handle(camera string, w http.ResponseWriter, r *http.Request) err
 	case <-r.Context().Done():
 		return r.Context().Err()
 	}
+	select {
+	case <-m.done:
+		// It stopped (the session ended, the parameters changed) between lookup and now: the player's
+		// next request starts a new one.
+		return ErrLiveNotReady
+	default:
+	}
 	if m.muxer == nil {
 		return ErrLiveNotReady
 	}
