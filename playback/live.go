@@ -35,13 +35,11 @@ type Live struct {
 }
 
 type liveMuxer struct {
-	feed     *media.Feed
-	ready    chan struct{} // closed once muxer is set, or when the feed ends without a start
-	muxer    *gohlslib.Muxer
-	lastUse  atomic.Int64
-	done     chan struct{}
-	stopOnce sync.Once
-	stop     chan struct{}
+	feed    *media.Feed
+	ready   chan struct{} // closed once muxer is set, or when the feed ends without a start
+	muxer   *gohlslib.Muxer
+	lastUse atomic.Int64
+	done    chan struct{}
 }
 
 // Handle serves one request of camera's live HLS (index.m3u8 and the files it names).
@@ -87,7 +85,7 @@ func (l *Live) muxerFor(camera string) (*liveMuxer, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &liveMuxer{feed: feed, ready: make(chan struct{}), done: make(chan struct{}), stop: make(chan struct{})}
+	m := &liveMuxer{feed: feed, ready: make(chan struct{}), done: make(chan struct{})}
 	m.lastUse.Store(time.Now().UnixNano())
 	if l.muxers == nil {
 		l.muxers = map[string]*liveMuxer{}
@@ -102,20 +100,6 @@ func (l *Live) muxerFor(camera string) (*liveMuxer, error) {
 		l.mu.Unlock()
 	}()
 	return m, nil
-}
-
-// Close stops every muxer.
-func (l *Live) Close() {
-	l.mu.Lock()
-	ms := make([]*liveMuxer, 0, len(l.muxers))
-	for _, m := range l.muxers {
-		ms = append(ms, m)
-	}
-	l.mu.Unlock()
-	for _, m := range ms {
-		m.stopOnce.Do(func() { close(m.stop) })
-		<-m.done
-	}
 }
 
 func (l *Live) idleTimeout() time.Duration {
@@ -133,7 +117,7 @@ func (l *Live) logger() *slog.Logger {
 }
 
 // run feeds the muxer until the feed ends, the parameters change (gohlslib cannot change them in a
-// running muxer, so the next request starts a new one), the muxer idles, or Close.
+// running muxer, so the next request starts a new one), or the muxer idles.
 func (m *liveMuxer) run(idle time.Duration, log *slog.Logger) {
 	defer close(m.done)
 	defer m.feed.Close()
@@ -159,9 +143,6 @@ func (m *liveMuxer) run(idle time.Duration, log *slog.Logger) {
 				return
 			}
 			continue
-		case <-m.stop:
-			m.closeMuxer()
-			return
 		}
 		if !u.Audio {
 			// A running muxer has complete parameters, so any change is a real one.

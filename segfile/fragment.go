@@ -54,15 +54,6 @@ func NewFragmentWriter(trackIDs ...uint32) *FragmentWriter {
 // Samples returns how many samples track i holds.
 func (w *FragmentWriter) Samples(i int) int { return len(w.tracks[i].entries) }
 
-// Bytes returns the payload bytes held for all tracks.
-func (w *FragmentWriter) Bytes() int {
-	n := 0
-	for _, t := range w.tracks {
-		n += t.size
-	}
-	return n
-}
-
 // SetBaseTime sets the decode time, in the track's time scale from the segment start, of track i's first
 // sample in this fragment.
 func (w *FragmentWriter) SetBaseTime(i int, t uint64) { w.tracks[i].baseTime = t }

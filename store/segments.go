@@ -247,25 +247,6 @@ func (s *Store) ReplaceAllSegments(ctx context.Context, segs []*Segment) error {
 	return err
 }
 
-// Usage is the recorded bytes per camera.
-func (s *Store) Usage(ctx context.Context) (map[string]int64, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT camera_id, sum(bytes) FROM segment GROUP BY camera_id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[string]int64{}
-	for rows.Next() {
-		var c string
-		var n int64
-		if err := rows.Scan(&c, &n); err != nil {
-			return nil, err
-		}
-		out[c] = n
-	}
-	return out, rows.Err()
-}
-
 // Events returns the events of camera in [t0, t1), plus the last one before t0 (the state in force at t0).
 func (s *Store) Events(ctx context.Context, camera string, t0, t1 int64) ([]Event, error) {
 	rows, err := s.read.QueryContext(ctx, `
