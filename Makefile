@@ -10,22 +10,37 @@ FUZZ_CONFIG  ?= 150000x
 FUZZ_STORE   ?= 150000x
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: help build run test check fuzz bench bench-store clean
+# The UI is built with Node.js and npm (esbuild, TypeScript, hls.js); the binary embeds web/ui/dist.
+UI_SRC := $(wildcard web/ui/src/*) web/ui/build.mjs web/ui/package.json web/ui/tsconfig.json
+
+.PHONY: help build ui run test test-browser check fuzz bench bench-live bench-store clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-build: ## build bin/vigil
+build: ui ## build bin/vigil (with its UI)
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/vigil ./cmd/vigil
+
+ui: web/ui/dist/index.html ## type-check and bundle the web UI into web/ui/dist (embedded by the build)
+
+web/ui/node_modules/.package-lock.json: web/ui/package-lock.json
+	cd web/ui && npm ci --no-audit --no-fund --loglevel=error
+
+web/ui/dist/index.html: web/ui/node_modules/.package-lock.json $(UI_SRC)
+	cd web/ui && npm run --silent typecheck && npm run --silent build
 
 run: build ## start the demo: simulated cameras recorded into ./demo-data, web server on 127.0.0.1:8080
 	./bin/vigil demo
 
-test: check ## every test: formatting, vet, staticcheck, unit and integration tests (race detector on), fuzz targets briefly
+test: check ## every test: formatting, vet, staticcheck, unit and integration tests (race detector on), browser tests, fuzz targets briefly
 	$(GO) test -race -count=1 ./...
+	$(MAKE) test-browser
 	$(MAKE) fuzz
 
-check: ## gofmt, go vet and staticcheck
+test-browser: build ## the UI in headless Chromium (/usr/bin/chromium, driven by playwright-core) against a demo
+	cd web/ui && VIGIL_BIN=$(CURDIR)/bin/vigil npm test
+
+check: ui ## gofmt, go vet and staticcheck
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
@@ -38,8 +53,11 @@ fuzz: ## run each fuzz target for its execution budget on top of its committed c
 bench: build ## the recorder load harness (N = 10 50 100 200 cameras); figures go into BENCHMARKS.md
 	bench/run.sh
 
+bench-live: build ## glass-to-browser latency of live view in headless Chromium (4 demo cameras, 60 s)
+	cd web/ui && VIGIL_BIN=$(CURDIR)/bin/vigil node bench/live-latency.mjs 60
+
 bench-store: ## the store's query benchmark (30 days x 200 cameras of rows)
 	$(GO) test -run '^$$' -bench . -benchtime 2000x ./store
 
 clean: ## remove build output (not demo-data)
-	rm -rf bin
+	rm -rf bin web/ui/dist web/ui/node_modules

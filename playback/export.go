@@ -2,10 +2,12 @@ package playback
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"vigil/segfile"
@@ -26,10 +28,12 @@ type Export struct {
 	// TruncatedAt, when not zero, is where the export stops before the requested end because the stream's
 	// parameters (codec, resolution, audio) changed there; one MP4 holds one set.
 	TruncatedAt time.Time
-	// Size is the exact length of the file in bytes.
+	// Size is the exact length of the file in bytes, once LoadInit has run.
 	Size int64
 
-	frags []picked
+	frags      []picked
+	init       []byte
+	timescales map[uint32]int64
 }
 
 // PlanExport chooses the fragments of [t0, t1) for an export. segs come from store.SegmentsOverlapping with
@@ -55,7 +59,6 @@ func PlanExport(segs []*store.Segment, t0, t1 time.Time, loc *time.Location) (*E
 		e.Size += f.Size
 	}
 	e.frags = frags
-	e.Size += first.InitSize
 	e.Start = time.Unix(0, frags[0].Start).In(loc)
 	e.End = time.Unix(0, frags[len(frags)-1].End()).In(loc)
 	return e, nil
@@ -75,13 +78,77 @@ func (e *Export) Duration() time.Duration {
 	return time.Duration(d)
 }
 
+// LoadInit reads the first segment's init under root and makes the file's own: the same tracks, with a
+// vgil box for the export's start and a comment that states the camera, the range and the gaps, which
+// players and ffprobe show. It completes Size; WriteTo needs it first.
+func (e *Export) LoadInit(root, camera string) error {
+	if e.init != nil {
+		return nil
+	}
+	f, err := os.Open(filepath.Join(root, e.frags[0].seg.Path))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	src, err := readInit(f)
+	if err != nil {
+		return fmt.Errorf("%s: %w", e.frags[0].seg.Path, err)
+	}
+	info := segfile.Info{CameraID: camera, RunID: src.Info.RunID, Start: e.Start.UnixNano(), Comment: e.comment(camera)}
+	init, err := segfile.MarshalInit(info, src.Init.Tracks)
+	if err != nil {
+		return err
+	}
+	e.timescales = map[uint32]int64{}
+	for _, t := range src.Init.Tracks {
+		e.timescales[uint32(t.ID)] = int64(t.TimeScale)
+	}
+	e.init = init
+	e.Size += int64(len(init))
+	return nil
+}
+
+// commentTime is how the comment writes times, in the plan's zone (a viewer in Vietnam reads dd/mm/yyyy).
+const commentTime = "02/01/2006 15:04:05 -07:00"
+
+// comment says in words what the file holds, in Vietnamese and English.
+func (e *Export) comment(camera string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "vigil: camera %s, %s – %s", camera, e.Start.Format(commentTime), e.End.Format(commentTime))
+	if len(e.Gaps) == 0 {
+		b.WriteString("; không có khoảng trống / no gaps")
+	} else {
+		b.WriteString("; khoảng trống không có hình (bỏ qua trong tệp) / gaps left out:")
+		for i, g := range e.Gaps {
+			if i > 0 {
+				b.WriteString(",")
+			}
+			fmt.Fprintf(&b, " %s – %s", g.Start.Format(commentTime), g.End.Format(commentTime))
+		}
+	}
+	if !e.TruncatedAt.IsZero() {
+		fmt.Fprintf(&b, "; dừng lúc đổi thông số luồng / stopped where the stream's parameters changed: %s",
+			e.TruncatedAt.Format(commentTime))
+	}
+	return b.String()
+}
+
 // WriteTo streams the file to w, reading the segment files under root. Fragment payloads go through
 // io.CopyN from the *os.File, so an http.ResponseWriter sends them with sendfile.
 func (e *Export) WriteTo(w io.Writer, root string) (int64, error) {
-	var written int64
+	if e.init == nil {
+		return 0, errors.New("export: LoadInit was not called")
+	}
+	written, err := w.Write(e.init)
+	if err != nil {
+		return int64(written), err
+	}
+	return e.writeFragments(w, root, int64(written))
+}
+
+func (e *Export) writeFragments(w io.Writer, root string, written int64) (int64, error) {
 	var cur *os.File
 	var curSeg *store.Segment
-	var timescales map[uint32]int64
 	defer func() {
 		if cur != nil {
 			cur.Close()
@@ -99,23 +166,8 @@ func (e *Export) WriteTo(w io.Writer, root string) (int64, error) {
 				return written, err
 			}
 			curSeg = f.seg
-			init, err := readInit(cur)
-			if err != nil {
-				return written, err
-			}
-			if i == 0 {
-				n, err := io.Copy(w, io.NewSectionReader(cur, 0, init.InitSize))
-				written += n
-				if err != nil {
-					return written, err
-				}
-				timescales = map[uint32]int64{}
-				for _, t := range init.Init.Tracks {
-					timescales[uint32(t.ID)] = int64(t.TimeScale)
-				}
-			}
 		}
-		n, err := e.writeFragment(w, cur, f, uint32(i+1), outTicks, timescales)
+		n, err := e.writeFragment(w, cur, f, uint32(i+1), outTicks, e.timescales)
 		written += n
 		if err != nil {
 			return written, err

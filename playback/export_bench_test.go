@@ -75,6 +75,9 @@ func BenchmarkExportVersusCat(b *testing.B) {
 		total += seg.Bytes
 	}
 	plan, err := PlanExport(segs, base, base.Add(10*time.Minute), time.UTC)
+	if err == nil {
+		err = plan.LoadInit(root, "cam")
+	}
 	if err != nil {
 		b.Fatal(err)
 	}

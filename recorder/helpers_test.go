@@ -147,7 +147,8 @@ type probe struct {
 		Duration     string `json:"duration"`
 	} `json:"streams"`
 	Format struct {
-		Duration string `json:"duration"`
+		Duration string            `json:"duration"`
+		Tags     map[string]string `json:"tags"`
 	} `json:"format"`
 }
 

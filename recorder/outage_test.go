@@ -68,6 +68,9 @@ func TestCameraOutageLeavesAGapAndANewRun(t *testing.T) {
 	}
 	// An export across the outage is one file that skips the hole and says where it was.
 	plan, err := playback.PlanExport(segs, from, to, time.UTC)
+	if err == nil {
+		err = plan.LoadInit(rig.cfg.Storage.Path, "cam")
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,6 +85,10 @@ func TestCameraOutageLeavesAGapAndANewRun(t *testing.T) {
 	frames := atof(t, p.Streams[0].NbReadFrames)
 	if d := plan.Duration().Seconds(); abs(int64((atof(t, p.Format.Duration)-d)*1000)) > 150 || abs(int64((frames/25-d)*1000)) > 100 {
 		t.Errorf("export plays %s s with %v frames; the plan says %.3f s", p.Format.Duration, frames, d)
+	}
+	gapText := plan.Gaps[0].Start.Format("15:04:05") + " +00:00 – " + plan.Gaps[0].End.Format("02/01/2006 15:04:05")
+	if c := p.Format.Tags["comment"]; !strings.Contains(c, "gaps left out") || !strings.Contains(c, gapText) {
+		t.Errorf("the export's comment does not state the gap %s: %q", gapText, c)
 	}
 
 	// The other camera never noticed.

@@ -147,13 +147,20 @@ func (f *File) readInit(r io.ReaderAt) error {
 	if err := f.Init.Unmarshal(bytes.NewReader(buf)); err != nil {
 		return fmt.Errorf("%w: %v", ErrNotSegment, err)
 	}
+	found := false
 	for _, b := range f.Init.UserData {
-		if ib, ok := b.(*infoBox); ok {
-			f.Info = Info{CameraID: ib.CameraID, RunID: ib.RunID, Start: ib.Start}
-			return nil
+		switch b := b.(type) {
+		case *infoBox:
+			f.Info.CameraID, f.Info.RunID, f.Info.Start = b.CameraID, b.RunID, b.Start
+			found = true
+		case *commentBox:
+			f.Info.Comment = string(b.Text)
 		}
 	}
-	return fmt.Errorf("%w: no vgil box", ErrNotSegment)
+	if !found {
+		return fmt.Errorf("%w: no vgil box", ErrNotSegment)
+	}
+	return nil
 }
 
 // readFragment reads the moof at off and the mdat header after it, and checks that the mdat is complete.

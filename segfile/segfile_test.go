@@ -3,6 +3,7 @@ package segfile
 import (
 	"bytes"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 
@@ -39,6 +40,32 @@ func writeTestSegment(t testing.TB, info Info, n int) []byte {
 		}
 	}
 	return out.B
+}
+
+func TestCommentIsReadBackAndShownByFFprobe(t *testing.T) {
+	info := Info{CameraID: "cam-1", RunID: "run-abc", Start: 1_700_000_000_123_456_789,
+		Comment: "Cổng chính 27/11/2026 10:00:00–10:05:00; khoảng trống: 10:01:02–10:01:30"}
+	b := writeTestSegment(t, info, 2)
+	f, err := Scan(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Info != info {
+		t.Fatalf("info %+v, want %+v", f.Info, info)
+	}
+	if _, err := exec.LookPath("ffprobe"); err != nil {
+		t.Fatal("ffprobe is needed (apt-get install ffmpeg)")
+	}
+	path := filepath.Join(t.TempDir(), "c.mp4")
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// stdout only: ffprobe complains on stderr about the test's fake slices.
+	out, err := exec.Command("ffprobe", "-v", "quiet", "-show_entries", "format_tags=comment",
+		"-of", "default=nw=1:nk=1", path).Output()
+	if err != nil || string(bytes.TrimSpace(out)) != info.Comment {
+		t.Fatalf("ffprobe comment %q (%v), want %q", out, err, info.Comment)
+	}
 }
 
 func TestScanReadsWhatTheWriterWrote(t *testing.T) {

@@ -36,6 +36,9 @@ func (h *handlers) export(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := plan.LoadInit(h.Config.Storage.Path, id); err != nil {
+		return err
+	}
 	h.audit(c, "export", id, plan.Start, plan.End)
 
 	hdr := c.Response().Header()

@@ -81,3 +81,20 @@ func (h *handlers) checkDatabase(ctx context.Context) error {
 	_, err := h.Store.TotalBytes(ctx)
 	return err
 }
+
+// settingsAnswer is what the UI needs to know of the server before it draws anything.
+type settingsAnswer struct {
+	Version string `json:"version"`
+	// TimeZone is the IANA name every time on screen is shown in (config `time_zone`).
+	TimeZone string `json:"time_zone"`
+	// SegmentSeconds is how long a recorded file is; the UI uses it to size its playback windows.
+	SegmentSeconds int64 `json:"segment_seconds"`
+}
+
+func (h *handlers) settings(c echo.Context) error {
+	a := settingsAnswer{Version: h.Version, TimeZone: h.loc.String()}
+	if h.Config != nil {
+		a.SegmentSeconds = int64(h.Config.Storage.SegmentDuration.Seconds())
+	}
+	return c.JSON(http.StatusOK, a)
+}

@@ -1,5 +1,5 @@
-// Package web serves vigil's HTTP API, metrics and (later) the embedded UI; every route is registered in
-// one place so authentication (a later issue) can wrap them all.
+// Package web serves vigil's HTTP API, metrics, HLS and the embedded UI; every route is registered in one
+// place so authentication (a later issue) can wrap them all.
 package web
 
 import (
@@ -39,6 +39,12 @@ func (s *Server) Handler() http.Handler { return s.newEcho() }
 
 func (s *Server) newEcho() *echo.Echo {
 	h := &handlers{Server: s, log: s.logger(), loc: s.location()}
+	assets, err := uiAssets()
+	if err != nil {
+		// The files are compiled in: a failure to read them is a broken build, and the API still works.
+		h.log.Error("the embedded UI cannot be read", "err", err)
+	}
+	h.ui = assets
 	h.live = &playback.Live{Subscribe: s.Recorder.Subscribe, Log: h.log}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
@@ -53,6 +59,7 @@ func (s *Server) newEcho() *echo.Echo {
 func (h *handlers) routes(e *echo.Echo) {
 	api := e.Group("/api/v1")
 	api.GET("/health", h.health)
+	api.GET("/settings", h.settings)
 	api.GET("/cameras", h.cameras)
 	api.GET("/cameras/:id", h.camera)
 	api.GET("/cameras/:id/recordings", h.recordings)
@@ -62,7 +69,9 @@ func (h *handlers) routes(e *echo.Echo) {
 	e.GET("/live/:id/*", h.liveHLS)
 	e.GET(recordingsPrefix+"*", h.recordingFile)
 	e.GET("/metrics", echo.WrapHandler(h.metricsHandler()))
-	e.GET("/", h.statusPage)
+	e.GET("/ui/*", h.uiFile)
+	e.GET("/", h.uiPage)
+	e.GET("/camera/:id", h.uiPage)
 }
 
 // ListenAndServe serves on addr until ctx is done, then shuts down gracefully, giving in-flight requests
@@ -134,4 +143,5 @@ type handlers struct {
 	log  *slog.Logger
 	loc  *time.Location
 	live *playback.Live
+	ui   map[string]uiAsset
 }

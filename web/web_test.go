@@ -520,12 +520,42 @@ func TestListenAndServeBadAddress(t *testing.T) {
 	}
 }
 
-func TestStatusPageListsEveryCamera(t *testing.T) {
+func TestUIPagesAndAssets(t *testing.T) {
 	f := newFixture(t)
-	f.waitOffline(t)
-	code, body := f.get(t, "/")
-	if code != 200 || !strings.Contains(body, "cam-1") || !strings.Contains(body, "cam-2") ||
-		!strings.Contains(body, `class="offline"`) {
-		t.Fatalf("status page %d:\n%s", code, body)
+	for _, p := range []string{"/", "/camera/cam-1"} {
+		code, body := f.get(t, p)
+		if code != 200 || !strings.Contains(body, `src="/ui/app.js"`) {
+			t.Errorf("GET %s: %d\n%s", p, code, body)
+		}
+	}
+	resp, err := http.Get(f.http.URL + "/ui/app.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	etag := resp.Header.Get("ETag")
+	if resp.StatusCode != 200 || etag == "" || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/javascript") {
+		t.Fatalf("app.js: %d, ETag %q, Content-Type %q", resp.StatusCode, etag, resp.Header.Get("Content-Type"))
+	}
+	req, _ := http.NewRequest("GET", f.http.URL+"/ui/app.js", nil)
+	req.Header.Set("If-None-Match", etag)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotModified {
+		t.Errorf("revalidation with the same ETag: %d, want 304", resp.StatusCode)
+	}
+	if code, body := f.get(t, "/ui/nothing.js"); code != 404 || !strings.Contains(body, `"error"`) {
+		t.Errorf("missing UI file: %d %s", code, body)
+	}
+}
+
+func TestSettingsNameTheZone(t *testing.T) {
+	f := newFixture(t)
+	code, body := f.get(t, "/api/v1/settings")
+	if code != 200 || !strings.Contains(body, `"time_zone":"Asia/Ho_Chi_Minh"`) {
+		t.Fatalf("settings %d: %s", code, body)
 	}
 }
