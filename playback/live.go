@@ -17,12 +17,14 @@ import (
 // ErrLiveNotReady is returned when a camera's live stream has not produced a playable start in time.
 var ErrLiveNotReady = errors.New("the live stream is not ready: no keyframe from the camera yet")
 
-// Live runs one low-latency HLS muxer per camera, fed from the recorder's fan-out (the camera is not
-// dialled a second time). A muxer starts on the first request for its camera and stops after
-// IdleTimeout without one, or when the camera's session ends; the next request starts a new one.
+// Live runs one low-latency HLS muxer per camera and quality (main stream, substream), fed from the
+// recorder's fan-out (the main stream is not dialled a second time). A muxer starts on the first request
+// for its camera and quality and stops after IdleTimeout without one, or when the stream's session ends;
+// the next request starts a new one.
 type Live struct {
-	// Subscribe opens a feed of a camera's current session.
-	Subscribe func(camera string) (*media.Feed, error)
+	// Subscribe opens a feed of one of a camera's streams (the recorder's Subscribe). It may take a while
+	// (a substream connects on its first viewer): no other camera's requests wait for it.
+	Subscribe func(camera string, q media.Quality) (*media.Feed, error)
 	// IdleTimeout defaults to one minute.
 	IdleTimeout time.Duration
 	// ReadyTimeout bounds how long a first request waits for the muxer's first segment. It defaults to
@@ -31,23 +33,28 @@ type Live struct {
 	Log          *slog.Logger
 
 	mu     sync.Mutex
-	muxers map[string]*liveMuxer
+	muxers map[liveKey]*liveMuxer
+}
+
+type liveKey struct {
+	camera  string
+	quality media.Quality
 }
 
 type liveMuxer struct {
-	feed    *media.Feed
-	ready   chan struct{} // closed once muxer is set, or when the feed ends without a start
+	// ready is closed once muxer is set, or when the muxer gives up without one: err is then the
+	// subscription's error, if that is what failed.
+	ready   chan struct{}
+	err     error
 	muxer   *gohlslib.Muxer
 	lastUse atomic.Int64
 	done    chan struct{}
 }
 
-// Handle serves one request of camera's live HLS (index.m3u8 and the files it names).
-func (l *Live) Handle(camera string, w http.ResponseWriter, r *http.Request) error {
-	m, err := l.muxerFor(camera)
-	if err != nil {
-		return err
-	}
+// Handle serves one request of the live HLS of a camera's stream (index.m3u8 and the files it names;
+// gohlslib's muxer picks the file by the last element of the request's path).
+func (l *Live) Handle(camera string, q media.Quality, w http.ResponseWriter, r *http.Request) error {
+	m := l.muxerFor(liveKey{camera, q})
 	m.lastUse.Store(time.Now().UnixNano())
 	timeout := l.ReadyTimeout
 	if timeout <= 0 {
@@ -59,6 +66,9 @@ func (l *Live) Handle(camera string, w http.ResponseWriter, r *http.Request) err
 		return ErrLiveNotReady
 	case <-r.Context().Done():
 		return r.Context().Err()
+	}
+	if m.err != nil {
+		return m.err
 	}
 	select {
 	case <-m.done:
@@ -75,31 +85,31 @@ func (l *Live) Handle(camera string, w http.ResponseWriter, r *http.Request) err
 	return nil
 }
 
-func (l *Live) muxerFor(camera string) (*liveMuxer, error) {
+// muxerFor finds the muxer of a camera's stream or starts one, which subscribes on its own goroutine:
+// requests for the same stream wait for it on ready, others do not wait at all. One that fails to
+// subscribe is forgotten at once, so the next request tries again.
+func (l *Live) muxerFor(key liveKey) *liveMuxer {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if m := l.muxers[camera]; m != nil {
-		return m, nil
+	if m := l.muxers[key]; m != nil {
+		return m
 	}
-	feed, err := l.Subscribe(camera)
-	if err != nil {
-		return nil, err
-	}
-	m := &liveMuxer{feed: feed, ready: make(chan struct{}), done: make(chan struct{})}
+	m := &liveMuxer{ready: make(chan struct{}), done: make(chan struct{})}
 	m.lastUse.Store(time.Now().UnixNano())
 	if l.muxers == nil {
-		l.muxers = map[string]*liveMuxer{}
+		l.muxers = map[liveKey]*liveMuxer{}
 	}
-	l.muxers[camera] = m
+	l.muxers[key] = m
 	go func() {
-		m.run(l.idleTimeout(), l.logger().With("component", "live", "camera", camera))
+		m.run(func() (*media.Feed, error) { return l.Subscribe(key.camera, key.quality) }, l.idleTimeout(),
+			l.logger().With("component", "live", "camera", key.camera, "quality", string(key.quality)))
 		l.mu.Lock()
-		if l.muxers[camera] == m {
-			delete(l.muxers, camera)
+		if l.muxers[key] == m {
+			delete(l.muxers, key)
 		}
 		l.mu.Unlock()
 	}()
-	return m, nil
+	return m
 }
 
 func (l *Live) idleTimeout() time.Duration {
@@ -116,14 +126,19 @@ func (l *Live) logger() *slog.Logger {
 	return slog.Default()
 }
 
-// run feeds the muxer until the feed ends, the parameters change (gohlslib cannot change them in a
-// running muxer, so the next request starts a new one), or the muxer idles.
-func (m *liveMuxer) run(idle time.Duration, log *slog.Logger) {
+// run subscribes, then feeds the muxer until the feed ends, the parameters change (gohlslib cannot
+// change them in a running muxer, so the next request starts a new one), or the muxer idles.
+func (m *liveMuxer) run(subscribe func() (*media.Feed, error), idle time.Duration, log *slog.Logger) {
 	defer close(m.done)
-	defer m.feed.Close()
 	readyOnce := sync.OnceFunc(func() { close(m.ready) })
 	defer readyOnce()
-	t := m.feed.Tracks
+	feed, err := subscribe()
+	if err != nil {
+		m.err = err
+		return
+	}
+	defer feed.Close()
+	t := feed.Tracks
 	params := media.ParamSets{Codec: t.VideoCodec, VPS: t.VPS, SPS: t.SPS, PPS: t.PPS}
 	var video, audio *gohlslib.Track
 	check := time.NewTicker(idle / 4)
@@ -132,7 +147,7 @@ func (m *liveMuxer) run(idle time.Duration, log *slog.Logger) {
 		var u media.Unit
 		var ok bool
 		select {
-		case u, ok = <-m.feed.Units:
+		case u, ok = <-feed.Units:
 			if !ok {
 				m.closeMuxer()
 				return

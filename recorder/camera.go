@@ -52,6 +52,10 @@ type CameraStatus struct {
 	LiveDrops    uint64 `json:"live_drops"` // units live viewers missed by reading too slowly
 	PacketsLost  uint64 `json:"packets_lost"`
 	DecodeErrors uint64 `json:"decode_errors"`
+
+	// Substream is the live-only second stream, when the camera has one (nil otherwise: a grid viewer
+	// gets the main stream).
+	Substream *SubstreamStatus `json:"substream,omitempty"`
 }
 
 // StateDisabled is the state of a camera that the config turns off; it writes no events.
@@ -68,7 +72,12 @@ type camera struct {
 	segmentTicks int64
 	queueSize    int
 
-	received, bytes, fragments, reconnects, drops, lost, decodeErrors, liveDrops atomic.Uint64
+	// the main stream's counters, and what its sessions need
+	streamStats
+	bytes, fragments, reconnects atomic.Uint64
+	main                         source
+
+	sub *substream // nil without a substream_url
 
 	mu     sync.Mutex
 	status CameraStatus
@@ -89,6 +98,22 @@ func newCamera(r *Recorder, cfg config.Camera) *camera {
 	}
 	c.status = CameraStatus{ID: cfg.ID, Name: cfg.Name, Facility: cfg.Facility, URL: cfg.RedactedURL(),
 		Enabled: cfg.Enabled, State: StateDisabled, Since: r.now()}
+	c.main = source{url: cfg.URL, record: true, stats: &c.streamStats, log: c.log, warn: c.noteWarning,
+		onPlay: func(f *fanOut) {
+			c.mu.Lock()
+			c.live = f
+			c.mu.Unlock()
+		},
+		onEnd: func(f *fanOut) {
+			c.mu.Lock()
+			if c.live == f {
+				c.live = nil
+			}
+			c.mu.Unlock()
+		}}
+	if cfg.SubstreamURL != "" && cfg.Enabled {
+		c.sub = newSubstream(c)
+	}
 	return c
 }
 
@@ -101,6 +126,9 @@ func (c *camera) Status() CameraStatus {
 	s.Received, s.Bytes, s.Fragments, s.Reconnects = c.received.Load(), c.bytes.Load(), c.fragments.Load(), c.reconnects.Load()
 	s.QueueDrops, s.PacketsLost, s.DecodeErrors = c.drops.Load(), c.lost.Load(), c.decodeErrors.Load()
 	s.LiveDrops = c.liveDrops.Load()
+	if c.sub != nil {
+		s.Substream = c.sub.status()
+	}
 	return s
 }
 
@@ -127,7 +155,7 @@ func (c *camera) run(ctx context.Context) {
 	c.setState(store.StateConnecting, "recorder started")
 	failures := 0
 	for {
-		err := c.runSession(ctx)
+		err := c.runSession(ctx, &c.main)
 		if ctx.Err() != nil {
 			return
 		}

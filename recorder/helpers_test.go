@@ -30,6 +30,8 @@ type testRig struct {
 	log   *slog.Logger // defaults to testLogger
 	// wrapFile is handed to the Recorder (see Recorder.wrapFile).
 	wrapFile func(camera string, f segfile.VectorWriter) segfile.VectorWriter
+	// subIdle is handed to the Recorder (SubstreamIdle).
+	subIdle time.Duration
 }
 
 type rigCamera struct {
@@ -82,7 +84,7 @@ func (r *testRig) start() {
 			default:
 			}
 		}}
-	r.rec.wrapFile = r.wrapFile
+	r.rec.wrapFile, r.rec.SubstreamIdle = r.wrapFile, r.subIdle
 	if err := r.rec.Start(); err != nil {
 		r.t.Fatal(err)
 	}

@@ -30,11 +30,25 @@ type fanOut struct {
 	drops  *atomic.Uint64
 }
 
-// Subscribe gives a live viewer the camera's current session: no second connection to the camera.
-func (r *Recorder) Subscribe(camera string) (*media.Feed, error) {
+// Subscribe gives a live viewer one of a camera's streams. The main stream is the recording session's own
+// (no second connection to the camera); it returns ErrNotLive while the camera is offline. The substream
+// is connected on the first subscription, which waits for it to play, and shared by later ones; when it
+// cannot be played the error wraps ErrSubstreamDown and says why. A camera without a substream_url
+// serves its main stream for both qualities, so a grid shows every camera. Close the feed when done:
+// that is how the substream knows it is no longer watched.
+func (r *Recorder) Subscribe(camera string, q media.Quality) (*media.Feed, error) {
 	c, ok := r.byID[camera]
 	if !ok {
 		return nil, fmt.Errorf("camera %q not found", camera)
+	}
+	switch q {
+	case media.MainStream:
+	case media.Substream:
+		if c.sub != nil {
+			return c.sub.subscribe()
+		}
+	default:
+		return nil, fmt.Errorf("unknown stream quality %q", q)
 	}
 	c.mu.Lock()
 	f := c.live
@@ -42,10 +56,11 @@ func (r *Recorder) Subscribe(camera string) (*media.Feed, error) {
 	if f == nil {
 		return nil, ErrNotLive
 	}
-	return f.subscribe()
+	return f.subscribe(nil)
 }
 
-func (f *fanOut) subscribe() (*media.Feed, error) {
+// subscribe adds a viewer; onClose, if not nil, is called when its feed is closed.
+func (f *fanOut) subscribe(onClose func()) (*media.Feed, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.ended {
@@ -53,7 +68,12 @@ func (f *fanOut) subscribe() (*media.Feed, error) {
 	}
 	ch := make(chan media.Unit, liveBuffer)
 	f.store(append(f.list(), ch))
-	return media.NewFeed(f.tracks, ch, func() { f.unsubscribe(ch) }), nil
+	return media.NewFeed(f.tracks, ch, func() {
+		f.unsubscribe(ch)
+		if onClose != nil {
+			onClose()
+		}
+	}), nil
 }
 
 // unsubscribe forgets a viewer. Its channel is left open: a send may be in flight from a list read

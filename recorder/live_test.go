@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"vigil/media"
 	"vigil/simcam"
 	"vigil/store"
 )
@@ -15,18 +16,18 @@ func TestLiveFanOut(t *testing.T) {
 	rig := newRig(t, time.Minute, rigCamera{"cam", simcam.ClipH264AAC})
 	rig.start()
 	defer rig.stop()
-	if _, err := rig.rec.Subscribe("nope"); err == nil {
+	if _, err := rig.rec.Subscribe("nope", media.MainStream); err == nil {
 		t.Fatal("subscribed to an unknown camera")
 	}
 	rig.waitFor("online", 20*time.Second, func() bool {
 		s, _ := rig.rec.Camera("cam")
 		return s.State == store.StateOnline
 	})
-	feed, err := rig.rec.Subscribe("cam")
+	feed, err := rig.rec.Subscribe("cam", media.MainStream)
 	if err != nil {
 		t.Fatal(err)
 	}
-	stalled, err := rig.rec.Subscribe("cam") // never read
+	stalled, err := rig.rec.Subscribe("cam", media.MainStream) // never read
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +66,7 @@ func TestLiveFanOut(t *testing.T) {
 		s, _ := rig.rec.Camera("cam")
 		return s.State == store.StateOffline
 	})
-	if _, err := rig.rec.Subscribe("cam"); !errors.Is(err, ErrNotLive) {
+	if _, err := rig.rec.Subscribe("cam", media.MainStream); !errors.Is(err, ErrNotLive) {
 		t.Fatalf("subscribe to an offline camera: %v", err)
 	}
 }

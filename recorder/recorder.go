@@ -30,6 +30,9 @@ type Recorder struct {
 	QueueSize int
 	// FlushInterval is how often the index is written. It defaults to 1 second.
 	FlushInterval time.Duration
+	// SubstreamIdle is how long a camera's substream stays connected after its last live viewer leaves.
+	// It defaults to DefaultSubstreamIdle (30 seconds).
+	SubstreamIdle time.Duration
 	// OnIndexFlush, if set, is called after every successful index write (a seam for tests).
 	OnIndexFlush func()
 
@@ -46,6 +49,27 @@ type Recorder struct {
 	wg        sync.WaitGroup
 	flushWG   sync.WaitGroup
 	started   time.Time
+
+	// liveCtx ends with the recorder; liveMu and liveClosed keep live-only sessions (substreams) from
+	// starting once Close waits for the recorder's goroutines.
+	liveCtx    context.Context
+	liveMu     sync.Mutex
+	liveClosed bool
+}
+
+// goLive runs f on a goroutine that Close waits for, unless the recorder is closing.
+func (r *Recorder) goLive(f func()) bool {
+	r.liveMu.Lock()
+	defer r.liveMu.Unlock()
+	if r.liveClosed {
+		return false
+	}
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		f()
+	}()
+	return true
 }
 
 func (r *Recorder) now() time.Time {
@@ -69,6 +93,9 @@ func (r *Recorder) Start() error {
 	if r.FlushInterval <= 0 {
 		r.FlushInterval = time.Second
 	}
+	if r.SubstreamIdle <= 0 {
+		r.SubstreamIdle = DefaultSubstreamIdle
+	}
 	r.log = r.Log
 	r.started = r.now()
 	r.index = newIndexer(r.Store, r.log.With("component", "indexer"))
@@ -78,7 +105,7 @@ func (r *Recorder) Start() error {
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
-	r.cancel = cancel
+	r.cancel, r.liveCtx = cancel, ctx
 	if err := r.Recover(ctx); err != nil {
 		cancel()
 		return fmt.Errorf("recovery: %w", err)
@@ -114,6 +141,9 @@ func (r *Recorder) Close() error {
 	if r.cron != nil {
 		<-r.cron.Stop().Done()
 	}
+	r.liveMu.Lock()
+	r.liveClosed = true
+	r.liveMu.Unlock()
 	r.cancel()
 	r.wg.Wait()
 	r.flushWG.Wait()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -28,29 +29,53 @@ import (
 // one line per interval with the counts, never one per packet.
 const errorReportInterval = 10 * time.Second
 
-// session is one RTSP session with a camera: it decodes access units on gortsplib's read goroutine and
-// hands them to the segment writer through a bounded queue, so a slow disk never stalls the read loop.
+// session is one RTSP session with one of a camera's streams: it decodes access units on gortsplib's read
+// goroutine, fans them out to live viewers and, for the main stream, hands them to the segment writer
+// through a bounded queue, so a slow disk never stalls the read loop.
 type session struct {
 	cam    *camera
+	src    *source
 	client *gortsplib.Client
-	queue  chan unit
+	queue  chan unit // to the segment writer; nil when the session only feeds live viewers
 	resync atomic.Bool
 	live   fanOut
 }
 
-func (c *camera) runSession(ctx context.Context) error {
-	u, err := base.ParseURL(c.cfg.URL)
+// source is one of a camera's streams as its sessions see it: where to connect, whether to record, where
+// to count and report. The main stream's counters and warnings are the camera's status; a substream keeps
+// its own, so that its trouble never shows as the recording's.
+type source struct {
+	url    string
+	record bool
+	stats  *streamStats
+	log    *slog.Logger
+	warn   func(string)
+	// onPlay is called once the session plays, with the fan-out viewers may now subscribe to; onEnd when
+	// it ends, just before that fan-out closes.
+	onPlay, onEnd func(*fanOut)
+}
+
+// streamStats counts one stream's traffic and trouble.
+type streamStats struct {
+	received, drops, lost, decodeErrors, liveDrops atomic.Uint64
+}
+
+func (c *camera) runSession(ctx context.Context, src *source) error {
+	u, err := base.ParseURL(src.url)
 	if err != nil {
 		return fmt.Errorf("invalid URL: %w", err)
 	}
-	s := &session{cam: c, queue: make(chan unit, c.queueSize)}
+	s := &session{cam: c, src: src}
+	if src.record {
+		s.queue = make(chan unit, c.queueSize)
+	}
 	s.client = &gortsplib.Client{
 		Scheme:        u.Scheme,
 		Host:          u.Host,
 		Protocol:      transport(c.cfg.Transport),
 		ReadTimeout:   c.cfg.ReadTimeout,
-		OnPacketsLost: func(n uint64) { c.lost.Add(n) },
-		OnDecodeError: func(err error) { c.decodeErrors.Add(1) },
+		OnPacketsLost: func(n uint64) { src.stats.lost.Add(n) },
+		OnDecodeError: func(err error) { src.stats.decodeErrors.Add(1) },
 	}
 	if err := s.client.Start(); err != nil {
 		return err
@@ -61,22 +86,24 @@ func (c *camera) runSession(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("describe: %w", err)
 	}
-	w, err := s.setup(desc)
+	params, audio, err := s.setup(desc)
 	if err != nil {
 		return err
 	}
 	if _, err := s.client.Play(nil); err != nil {
 		return fmt.Errorf("play: %w", err)
 	}
-	c.log.Info("playing", "codec", w.params.Codec, "audio", audioName(w.audio))
-	s.live.tracks, s.live.drops = liveTracks(w.params, w.audio), &c.liveDrops
-	c.mu.Lock()
-	c.live = &s.live
-	c.mu.Unlock()
+	src.log.Info("playing", "codec", params.Codec, "audio", audioName(audio))
+	s.live.tracks, s.live.drops = liveTracks(params, audio), &src.stats.liveDrops
+	src.onPlay(&s.live)
 	defer s.endLive()
 
-	writerDone := make(chan error, 1)
-	go func() { writerDone <- s.drain(w) }()
+	var writerDone chan error // stays nil, never ready, without a writer
+	if s.queue != nil {
+		w := newSegmentWriter(c, newRunID(), params, audio)
+		writerDone = make(chan error, 1)
+		go func() { writerDone <- s.drain(w) }()
+	}
 	clientDone := make(chan error, 1)
 	go func() { clientDone <- s.client.Wait() }()
 
@@ -106,23 +133,21 @@ func (c *camera) runSession(ctx context.Context) error {
 func (s *session) stop(writerDone chan error) error {
 	s.client.Close()
 	s.endLive()
+	if s.queue == nil {
+		return nil
+	}
 	close(s.queue)
 	return <-writerDone
 }
 
-// drain writes what the queue brings until it is closed, or until a write fails: then the session must
-// end (and be retried) at once rather than go on receiving what it cannot record.
 // endLive ends the live viewers' feeds, once the client's callbacks can no longer send to them.
 func (s *session) endLive() {
-	c := s.cam
-	c.mu.Lock()
-	if c.live == &s.live {
-		c.live = nil
-	}
-	c.mu.Unlock()
+	s.src.onEnd(&s.live)
 	s.live.end()
 }
 
+// drain writes what the queue brings until it is closed, or until a write fails: then the session must
+// end (and be retried) at once rather than go on receiving what it cannot record.
 func (s *session) drain(w *segmentWriter) error {
 	for u := range s.queue {
 		if err := w.write(&u); err != nil {
@@ -146,29 +171,30 @@ func transport(t string) *gortsplib.Protocol {
 }
 
 func (s *session) push(u unit) {
-	if s.resync.Swap(false) {
-		u.resync = true
-	}
-	select {
-	case s.queue <- u:
-	default:
-		s.cam.drops.Add(1)
-		s.resync.Store(true)
+	if s.queue != nil {
+		if s.resync.Swap(false) {
+			u.resync = true
+		}
+		select {
+		case s.queue <- u:
+		default:
+			s.src.stats.drops.Add(1)
+			s.resync.Store(true)
+		}
 	}
 	s.live.send(&u)
 }
 
-// troubleCounts are the camera's cumulative packets lost, decode errors and queue drops.
+// troubleCounts are the stream's cumulative packets lost, decode errors and queue drops.
 func (s *session) troubleCounts() [3]uint64 {
-	c := s.cam
-	return [3]uint64{c.lost.Load(), c.decodeErrors.Load(), c.drops.Load()}
+	st := s.src.stats
+	return [3]uint64{st.lost.Load(), st.decodeErrors.Load(), st.drops.Load()}
 }
 
 func (s *session) reportTrouble(last *[3]uint64) {
-	c := s.cam
 	now := s.troubleCounts()
 	if now != *last {
-		c.log.Warn("stream trouble in the last interval",
+		s.src.log.Warn("stream trouble in the last interval",
 			"packets_lost", now[0]-last[0], "decode_errors", now[1]-last[1], "queue_drops", now[2]-last[2],
 			"interval", errorReportInterval)
 		*last = now
@@ -176,9 +202,8 @@ func (s *session) reportTrouble(last *[3]uint64) {
 }
 
 // setup picks the video track (H.264 or H.265, required) and at most one audio track, and wires their
-// packets to the queue.
-func (s *session) setup(desc *description.Session) (*segmentWriter, error) {
-	c := s.cam
+// packets to the queue and the live viewers.
+func (s *session) setup(desc *description.Session) (videoParams, *audioTrack, error) {
 	var h264f *format.H264
 	var h265f *format.H265
 	var params videoParams
@@ -188,24 +213,21 @@ func (s *session) setup(desc *description.Session) (*segmentWriter, error) {
 	} else if videoMedia = desc.FindFormat(&h265f); videoMedia != nil {
 		params.ParamSets = media.ParamSets{Codec: "H265", VPS: h265f.VPS, SPS: h265f.SPS, PPS: h265f.PPS}
 	} else {
-		return nil, fmt.Errorf("no H.264 or H.265 video in the stream (it offers: %s)", describeFormats(desc))
+		return params, nil, fmt.Errorf("no H.264 or H.265 video in the stream (it offers: %s)", describeFormats(desc))
 	}
 	if err := params.parseSPS(); err != nil {
 		// A bad SPS in the SDP is replaced by the in-band one if the camera sends it.
 		params.SPS, params.PPS, params.VPS = nil, nil, nil
-		c.noteWarning("ignoring the SDP's parameter sets: " + err.Error())
+		s.src.warn("ignoring the SDP's parameter sets: " + err.Error())
 	}
 	if _, err := s.client.Setup(desc.BaseURL, videoMedia, 0, 0); err != nil {
-		return nil, fmt.Errorf("setup video: %w", err)
+		return params, nil, fmt.Errorf("setup video: %w", err)
 	}
 	if err := s.wireVideo(videoMedia, h264f, h265f); err != nil {
-		return nil, err
+		return params, nil, err
 	}
 	audio, err := s.setupAudio(desc)
-	if err != nil {
-		return nil, err
-	}
-	return newSegmentWriter(c, newRunID(), params, audio), nil
+	return params, audio, err
 }
 
 func (s *session) wireVideo(medi *description.Media, h264f *format.H264, h265f *format.H265) error {
@@ -234,7 +256,7 @@ func (s *session) wireVideo(medi *description.Media, h264f *format.H264, h265f *
 func (s *session) onAccessUnits(medi *description.Media, forma format.Format, audio bool,
 	decode func(*rtp.Packet) ([][]byte, error)) {
 	s.client.OnPacketRTP(medi, forma, func(pkt *rtp.Packet) {
-		s.cam.received.Add(uint64(len(pkt.Payload)))
+		s.src.stats.received.Add(uint64(len(pkt.Payload)))
 		pts, ok := s.client.PacketPTS(medi, pkt)
 		if !ok {
 			return
@@ -242,7 +264,7 @@ func (s *session) onAccessUnits(medi *description.Media, forma format.Format, au
 		aus, err := decode(pkt)
 		if err != nil {
 			if !needsMorePackets(err) {
-				s.cam.decodeErrors.Add(1)
+				s.src.stats.decodeErrors.Add(1)
 				if !audio {
 					s.resync.Store(true)
 				}
@@ -266,7 +288,6 @@ func needsMorePackets(err error) bool {
 }
 
 func (s *session) setupAudio(desc *description.Session) (*audioTrack, error) {
-	c := s.cam
 	var aac *format.MPEG4Audio
 	var op *format.Opus
 	var g *format.G711
@@ -319,7 +340,7 @@ func (s *session) setupAudio(desc *description.Session) (*audioTrack, error) {
 			}}
 	default:
 		if hasAudio(desc) {
-			c.noteWarning("audio not recorded: codec not supported (" + describeFormats(desc) + ")")
+			s.src.warn("audio not recorded: codec not supported (" + describeFormats(desc) + ")")
 		}
 		return nil, nil
 	}

@@ -12,6 +12,7 @@ import (
 )
 
 // demoCameras are the simulated cameras of `vigil demo`: two facilities, every codec the recorder handles.
+// Each also has a 320x180 substream (at <id>-sub), which the live grid plays.
 var demoCameras = []struct {
 	id, name, facility string
 	clip               []byte
@@ -48,6 +49,10 @@ func cmdDemo(args []string, stdout, stderr io.Writer) error {
 			Quota:  config.Quota{Bytes: 2 << 30},
 		},
 	}
+	small, err := simcam.LoadClip(simcam.ClipH264Small)
+	if err != nil {
+		return err
+	}
 	for _, dc := range demoCameras {
 		clip, err := simcam.LoadClip(dc.clip)
 		if err != nil {
@@ -56,8 +61,11 @@ func cmdDemo(args []string, stdout, stderr io.Writer) error {
 		if err := cams.AddCamera(dc.id, clip); err != nil {
 			return err
 		}
+		if err := cams.AddCamera(dc.id+"-sub", small); err != nil {
+			return err
+		}
 		cfg.Cameras = append(cfg.Cameras, config.Camera{ID: dc.id, Name: dc.name, Facility: dc.facility,
-			URL: cams.URL(dc.id), Enabled: true})
+			URL: cams.URL(dc.id), SubstreamURL: cams.URL(dc.id + "-sub"), Enabled: true})
 	}
 	abs, err := filepath.Abs(*data)
 	if err != nil {
