@@ -13,7 +13,7 @@ STATICCHECK_VERSION := v0.8.2
 # The UI is built with Node.js and npm (esbuild, TypeScript, hls.js); the binary embeds web/ui/dist.
 UI_SRC := $(wildcard web/ui/src/*) web/ui/build.mjs web/ui/package.json web/ui/tsconfig.json
 
-.PHONY: help build ui run test test-browser check fuzz bench bench-live bench-store clean
+.PHONY: help build ui run test test-browser check fuzz bench bench-live bench-seek bench-store clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -55,6 +55,9 @@ bench: build ## the recorder load harness (N = 10 50 100 200 cameras); figures g
 
 bench-live: build ## glass-to-browser latency of live view in headless Chromium (4 demo cameras, 60 s)
 	cd web/ui && VIGIL_BIN=$(CURDIR)/bin/vigil node bench/live-latency.mjs 60
+
+bench-seek: ## seek latency over HTTP: playlist, init and first fragment at a random second of 30 days x 200 cameras (builds ~12 GB under the temp folder once)
+	$(GO) test -run '^$$' -bench Seek -benchtime 2000x -count 3 -timeout 0 ./web
 
 bench-store: ## the store's query benchmark (30 days x 200 cameras of rows)
 	$(GO) test -run '^$$' -bench . -benchtime 2000x ./store

@@ -38,6 +38,10 @@ type Config struct {
 	Retention      Retention      // `retention`
 	CameraDefaults CameraDefaults // `camera_defaults`
 	Cameras        []Camera       // `cameras`
+	Province       Province       // `province`: the province this vigil serves (province.go)
+	Facilities     []Facility     // `facilities`: the quarantine facilities, seeded into the store (province.go)
+	Survey         Survey         // `survey`: the camera survey's minimum (survey.go)
+	Alerts         Alerts         // `alerts`: continuity alerts and where they go (alerts.go)
 
 	// lines maps field paths ("cameras[2].url") to the line of their key
 	// in File, so Validate can place its errors; nil for configs built in code.
@@ -175,6 +179,9 @@ func (c *Config) ApplyDefaults() {
 	if cd.ReadTimeout == 0 {
 		cd.ReadTimeout = defaultReadTimeout
 	}
+	c.applyProvinceDefaults()
+	c.Survey.applyDefaults()
+	c.Alerts.applyDefaults()
 	for i := range c.Cameras {
 		cam := &c.Cameras[i]
 		if cam.Name == "" {

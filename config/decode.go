@@ -142,6 +142,10 @@ func (d *decoder) config(path string, n *yaml.Node, c *Config) {
 			})
 		}},
 		{"cameras", func(p string, v *yaml.Node) { d.cameras(p, v, c) }},
+		{"province", func(p string, v *yaml.Node) { d.province(p, v, &c.Province) }},
+		{"facilities", func(p string, v *yaml.Node) { d.facilities(p, v, c) }},
+		{"survey", func(p string, v *yaml.Node) { d.survey(p, v, &c.Survey) }},
+		{"alerts", func(p string, v *yaml.Node) { d.alerts(p, v, &c.Alerts) }},
 	})
 }
 

@@ -96,6 +96,10 @@ func (c *Config) validate() Errors {
 	for i, cam := range c.Cameras {
 		v.camera(i, cam, firstByID)
 	}
+	v.province(&c.Province)
+	v.facilities(c.Facilities)
+	v.survey(&c.Survey)
+	v.alerts(&c.Alerts)
 	return v.errs
 }
 

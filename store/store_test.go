@@ -108,20 +108,8 @@ func TestSegmentsOverlapping(t *testing.T) {
 // bounded on both sides, never a scan of the table.
 func TestOverlapQueryIsOneRangeScan(t *testing.T) {
 	s, _ := openTest(t)
-	rows, err := s.read.Query(`EXPLAIN QUERY PLAN SELECT `+segmentColumns+` FROM segment
+	got := queryPlan(t, s, `SELECT `+segmentColumns+` FROM segment
 WHERE camera_id = ? AND start_ns >= ? AND start_ns < ? AND end_ns > ? ORDER BY start_ns`, "c", 0, 1, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var plan []string
-	for rows.Next() {
-		var id, parent, notused int
-		var detail string
-		rows.Scan(&id, &parent, &notused, &detail)
-		plan = append(plan, detail)
-	}
-	got := strings.Join(plan, "; ")
 	if !strings.Contains(got, "SEARCH segment USING INDEX segment_camera_start (camera_id=? AND start_ns>? AND start_ns<?)") ||
 		strings.Contains(got, "TEMP B-TREE") {
 		t.Fatalf("plan: %s", got)
@@ -187,4 +175,39 @@ func firstOffset(frags []Fragment) int64 {
 		return 0
 	}
 	return frags[0].Offset
+}
+
+// TestStartupQueriesUseIndexes keeps startup from scanning a month of rows: the longest-segment query and
+// the writing-segments query must each be answered from an index.
+func TestStartupQueriesUseIndexes(t *testing.T) {
+	s, _ := openTest(t)
+	for q, index := range map[string]string{
+		`SELECT max(end_ns - start_ns) FROM segment`: "segment_duration",
+		`SELECT id FROM segment WHERE writing = 1`:   "segment_writing",
+	} {
+		if plan := queryPlan(t, s, q); !strings.Contains(plan, "USING COVERING INDEX "+index) &&
+			!strings.Contains(plan, "USING INDEX "+index) {
+			t.Errorf("%s: plan %q does not use %s", q, plan, index)
+		}
+	}
+}
+
+// queryPlan is SQLite's plan for q, its steps joined by "; ".
+func queryPlan(t *testing.T, s *Store, q string, args ...any) string {
+	t.Helper()
+	rows, err := s.read.Query(`EXPLAIN QUERY PLAN `+q, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, notused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	return strings.Join(plan, "; ")
 }
