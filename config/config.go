@@ -80,6 +80,7 @@ type Camera struct {
 	Facility     string        // `facility`: required, facility id, same pattern as ID
 	URL          string        // `url`: required, rtsp or rtsps with a host; may contain user:password@
 	SubstreamURL string        // `substream_url`: optional, same rules as URL
+	Location     string        // `location`: where it looks (entrance, corridor, room block…)
 	Enabled      bool          // `enabled`: default true
 	Transport    string        // `transport`: default from camera_defaults
 	ReadTimeout  time.Duration // `read_timeout`: default from camera_defaults
