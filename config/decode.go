@@ -203,6 +203,7 @@ func (d *decoder) camera(path string, n *yaml.Node, cam *Camera) {
 		{"facility", d.str(&cam.Facility)},
 		{"url", d.str(&cam.URL)},
 		{"substream_url", d.str(&cam.SubstreamURL)},
+		{"location", d.str(&cam.Location)},
 		{"enabled", d.boolean(&cam.Enabled, &cam.enabledSet)},
 		{"transport", d.str(&cam.Transport)},
 		{"read_timeout", d.duration(&cam.ReadTimeout, nil, positiveProblem(0))},

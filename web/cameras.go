@@ -15,6 +15,9 @@ type cameraView struct {
 	// These shadow the embedded fields of the same JSON name.
 	Since       apiTime  `json:"since"`
 	NextAttempt *apiTime `json:"next_attempt,omitempty"`
+	// From the config and the facility registry (registry.go).
+	Location     string `json:"location,omitempty"`
+	FacilityName string `json:"facility_name,omitempty"`
 }
 
 func (h *handlers) cameraView(s recorder.CameraStatus) cameraView {
@@ -32,6 +35,7 @@ func (h *handlers) cameras(c echo.Context) error {
 	for i, s := range statuses {
 		views[i] = h.cameraView(s)
 	}
+	h.placeCameras(c.Request().Context(), views)
 	return c.JSON(http.StatusOK, map[string]any{"cameras": views})
 }
 
@@ -40,7 +44,9 @@ func (h *handlers) camera(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, h.cameraView(s))
+	views := []cameraView{h.cameraView(s)}
+	h.placeCameras(c.Request().Context(), views)
+	return c.JSON(http.StatusOK, views[0])
 }
 
 // lookupCamera finds a configured camera or returns the 404 every camera route answers with.

@@ -7,6 +7,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"vigil/continuity"
 )
 
 // metricsHandler serves a registry of vigil's own: the default one would also export whatever any
@@ -15,6 +17,7 @@ func (h *handlers) metricsHandler() http.Handler {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(
 		h.Recorder.Collector(),
+		continuity.Collector(h.Store),
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)

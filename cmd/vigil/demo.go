@@ -14,14 +14,32 @@ import (
 // demoCameras are the simulated cameras of `vigil demo`: two facilities, every codec the recorder handles.
 // Each also has a 320x180 substream (at <id>-sub), which the live grid plays.
 var demoCameras = []struct {
-	id, name, facility string
-	clip               []byte
+	id, name, facility, location string
+	clip                         []byte
 }{
-	{"cam-01", "Cổng chính (H.264 + AAC)", "ktx-a", simcam.ClipH264AAC},
-	{"cam-02", "Hành lang tầng 2 (H.264)", "ktx-a", simcam.ClipH264},
-	{"cam-03", "Sân trong (H.265)", "ktx-b", simcam.ClipH265},
-	{"cam-04", "Phòng y tế (H.264)", "ktx-b", simcam.ClipH264},
+	{"cam-01", "Cổng chính (H.264 + AAC)", "ktx-a", "Cổng ra vào", simcam.ClipH264AAC},
+	{"cam-02", "Hành lang tầng 2 (H.264)", "ktx-a", "Hành lang tầng 2, dãy phòng cách ly", simcam.ClipH264},
+	{"cam-03", "Sân trong (H.265)", "ktx-b", "Sân trong", simcam.ClipH265},
+	{"cam-04", "Phòng y tế (H.264)", "ktx-b", "Phòng y tế", simcam.ClipH264},
 }
+
+// demoFacilities are the two facilities the demo's cameras belong to, each with its primary contact, in
+// the province the source letter came from. Names, numbers and addresses are made up.
+var demoFacilities = []config.Facility{{
+	ID: "ktx-a", Name: "Khu cách ly tập trung Ký túc xá A", Address: "Số 1 đường số 5, khu phố 2",
+	District: "Thành phố Biên Hòa", Commune: "Phường Tân Hiệp", Kind: "dormitory", Capacity: 300,
+	StatusSince: time.Date(2021, 5, 5, 0, 0, 0, 0, time.UTC),
+	Contacts: []config.Contact{{Name: "Nguyễn Văn An", Title: "Trưởng ban quản lý khu cách ly",
+		Phone: "0900 000 001", Email: "ktx-a@example.com", Primary: true,
+		Confirmed: time.Date(2021, 5, 7, 0, 0, 0, 0, time.UTC)}},
+}, {
+	ID: "ktx-b", Name: "Khu cách ly tập trung Ký túc xá B", Address: "Số 20 đường số 9, khu phố 3",
+	District: "Thành phố Biên Hòa", Commune: "Phường Long Bình Tân", Kind: "dormitory", Capacity: 200,
+	StatusSince: time.Date(2021, 5, 6, 0, 0, 0, 0, time.UTC),
+	Contacts: []config.Contact{{Name: "Trần Thị Bích Ngọc", Title: "Phó trưởng ban, phụ trách y tế",
+		Phone: "0900 000 002", Email: "ktx-b@example.com", Primary: true,
+		Confirmed: time.Date(2021, 5, 7, 0, 0, 0, 0, time.UTC)}},
+}}
 
 func cmdDemo(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
@@ -48,6 +66,8 @@ func cmdDemo(args []string, stdout, stderr io.Writer) error {
 			MaxAge: 24 * time.Hour,
 			Quota:  config.Quota{Bytes: 2 << 30},
 		},
+		Province:   config.Province{Name: "Tỉnh Đồng Nai"},
+		Facilities: demoFacilities,
 	}
 	small, err := simcam.LoadClip(simcam.ClipH264Small)
 	if err != nil {
@@ -65,7 +85,7 @@ func cmdDemo(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		cfg.Cameras = append(cfg.Cameras, config.Camera{ID: dc.id, Name: dc.name, Facility: dc.facility,
-			URL: cams.URL(dc.id), SubstreamURL: cams.URL(dc.id + "-sub"), Enabled: true})
+			Location: dc.location, URL: cams.URL(dc.id), SubstreamURL: cams.URL(dc.id + "-sub"), Enabled: true})
 	}
 	abs, err := filepath.Abs(*data)
 	if err != nil {

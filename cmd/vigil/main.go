@@ -4,6 +4,7 @@
 //	vigil serve --config FILE       a real install
 //	vigil check-config FILE         validate a config: one "file:line: field: problem" per line
 //	vigil reindex --config FILE     rebuild the index's segment rows from the files alone
+//	vigil survey --config FILE      read every camera, assess it against the province's minimum, report
 //	vigil version
 package main
 
@@ -24,6 +25,7 @@ import (
 	"syscall"
 
 	"vigil/config"
+	"vigil/continuity"
 	"vigil/recorder"
 	"vigil/store"
 	"vigil/web"
@@ -37,6 +39,8 @@ const usage = `usage:
   vigil serve --config FILE                 record the configured cameras and serve the API
   vigil check-config FILE                   validate a config file
   vigil reindex --config FILE               rebuild the segment index from the files
+  vigil survey --config FILE [--facility ID] [--camera ID] [--duration 10s] [--out report.xlsx|report.csv]
+                                            survey the cameras and assess them against the minimum
   vigil version
 `
 
@@ -60,6 +64,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdCheckConfig(rest, stdout, stderr)
 	case "reindex":
 		err = cmdReindex(rest, stdout, stderr)
+	case "survey":
+		err = cmdSurvey(rest, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintf(stdout, "vigil %s\n", version)
 	case "help", "--help", "-h":
@@ -199,9 +205,16 @@ func serve(cfg *config.Config, log *slog.Logger, stdout io.Writer, onReady func(
 		return err
 	}
 	defer st.Close()
+	if err := seedRegistry(st, cfg, log); err != nil {
+		return err
+	}
 	rec := &recorder.Recorder{Config: cfg, Store: st, Log: log}
 	if err := rec.Start(); err != nil {
 		return err
+	}
+	alerts := &continuity.Engine{Config: cfg, Store: st, Cameras: rec.Cameras, Log: log}
+	if err := alerts.Start(); err != nil {
+		return errors.Join(err, rec.Close())
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -215,7 +228,8 @@ func serve(cfg *config.Config, log *slog.Logger, stdout io.Writer, onReady func(
 		}
 	})
 	stop()
-	return errors.Join(err, rec.Close())
+	// The engine stops first, so it does not take the recorder's own shutdown for outages.
+	return errors.Join(err, alerts.Close(), rec.Close())
 }
 
 // servePprof serves the profiles on their own listener, apart from the API and whatever guards it.
