@@ -38,12 +38,16 @@ type provinceAnswer struct {
 }
 
 func (h *handlers) regProvince(c echo.Context) error {
+	return c.JSON(http.StatusOK, h.provinceAnswer())
+}
+
+func (h *handlers) provinceAnswer() provinceAnswer {
 	a := provinceAnswer{TimeZone: h.loc.String()}
 	if h.Config != nil {
 		p := h.Config.Province
 		a.Name, a.Code, a.Operator, a.InReferenceList = p.Name, p.Code, p.Operator, p.InReferenceList()
 	}
-	return c.JSON(http.StatusOK, a)
+	return a
 }
 
 func (h *handlers) regProvinces(c echo.Context) error {

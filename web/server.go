@@ -82,6 +82,7 @@ func (h *handlers) routes(e *echo.Echo) {
 	api.POST("/contacts/import", h.regImport)
 	api.GET("/uptime", h.uptime)
 	api.GET("/alerts", h.alerts)
+	api.GET("/dashboard", h.dashboard)
 	sv := h.newSurveyAPI()
 	api.POST("/survey", sv.start)
 	api.GET("/survey/latest", sv.latest)

@@ -121,16 +121,7 @@ func decode(t *testing.T, body string, v any) {
 // waitOffline polls until the recorder has given up on cam-1, which takes one refused connection.
 func (f *fixture) waitOffline(t *testing.T) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		if s, _ := f.rec.Camera("cam-1"); s.State == store.StateOffline {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("cam-1 never went offline")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitState(t, f, "cam-1", store.StateOffline)
 }
 
 func TestHealth(t *testing.T) {
