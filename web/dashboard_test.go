@@ -44,8 +44,8 @@ func TestDashboardShowsWhatNeedsAttention(t *testing.T) {
 		Facilities []struct {
 			ID         string
 			Cameras    int
-			OpenAlerts int  `json:"open_alerts"`
-			AllOffline bool `json:"all_offline"`
+			OpenAlerts int                           `json:"open_alerts"`
+			AllOffline bool                          `json:"all_offline"`
 			Primary    *struct{ Name, Phone string } `json:"primary_contact"`
 		}
 		Attention struct {
