@@ -166,14 +166,13 @@ func TestSubstreamUnreachable(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer auth.Close()
-	small, _ := simcam.LoadClip(simcam.ClipH264Small)
-	auth.AddCamera("sub", small)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err := auth.AddClips(map[string][]byte{"sub": simcam.ClipH264Small}); err != nil {
+		t.Fatal(err)
+	}
+	closed, err := simcam.UnusedAddr()
 	if err != nil {
 		t.Fatal(err)
 	}
-	closed := l.Addr().String()
-	l.Close()
 
 	var logs syncBuffer
 	rig := newRig(t, time.Minute, rigCamera{"refused", simcam.ClipH264}, rigCamera{"badpass", simcam.ClipH264})

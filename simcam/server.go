@@ -317,3 +317,28 @@ func (h *handler) OnDecodeError(*gortsplib.ServerHandlerOnDecodeErrorCtx) {}
 func (h *handler) OnPlay(*gortsplib.ServerHandlerOnPlayCtx) (*base.Response, error) {
 	return &base.Response{StatusCode: base.StatusOK}, nil
 }
+
+// AddClips adds one camera per path, each looping its clip (MPEG-TS bytes, as LoadClip takes them).
+func (s *Server) AddClips(clips map[string][]byte) error {
+	for path, ts := range clips {
+		clip, err := LoadClip(ts)
+		if err != nil {
+			return fmt.Errorf("clip for %s: %w", path, err)
+		}
+		if err := s.AddCamera(path, clip); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// UnusedAddr is a loopback address where nothing listens (a port just bound and released): where a
+// camera that refuses every connection would be.
+func UnusedAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
+}

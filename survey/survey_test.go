@@ -90,14 +90,8 @@ func startSimcam(t *testing.T, srv *simcam.Server, clips map[string][]byte) *sim
 		t.Fatal(err)
 	}
 	t.Cleanup(srv.Close)
-	for path, data := range clips {
-		clip, err := simcam.LoadClip(data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := srv.AddCamera(path, clip); err != nil {
-			t.Fatal(err)
-		}
+	if err := srv.AddClips(clips); err != nil {
+		t.Fatal(err)
 	}
 	return srv
 }

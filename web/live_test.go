@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
@@ -33,22 +32,14 @@ func TestLiveSubstreamOverHTTP(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cams.Close()
-	for path, data := range map[string][]byte{"cam": simcam.ClipH264, "cam-sub": simcam.ClipH264Small,
-		"plain": simcam.ClipH264AAC} {
-		clip, err := simcam.LoadClip(data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cams.AddCamera(path, clip); err != nil {
-			t.Fatal(err)
-		}
+	if err := cams.AddClips(map[string][]byte{"cam": simcam.ClipH264, "cam-sub": simcam.ClipH264Small,
+		"plain": simcam.ClipH264AAC}); err != nil {
+		t.Fatal(err)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	closed, err := simcam.UnusedAddr()
 	if err != nil {
 		t.Fatal(err)
 	}
-	closed := l.Addr().String()
-	l.Close()
 	cfg := &config.Config{
 		Storage: config.Storage{Path: t.TempDir()},
 		Cameras: []config.Camera{

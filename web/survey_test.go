@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -30,19 +29,13 @@ func surveyFixture(t *testing.T) (*httptest.Server, *config.Config) {
 		t.Fatal(err)
 	}
 	t.Cleanup(cams.Close)
-	clip, err := simcam.LoadClip(simcam.ClipH264)
+	if err := cams.AddClips(map[string][]byte{"live": simcam.ClipH264}); err != nil {
+		t.Fatal(err)
+	}
+	closed, err := simcam.UnusedAddr()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := cams.AddCamera("live", clip); err != nil {
-		t.Fatal(err)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := l.Addr().String()
-	l.Close()
 
 	cfg := &config.Config{
 		Storage:    config.Storage{Path: t.TempDir()},

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -30,21 +29,13 @@ func surveyConfig(t *testing.T, dir, extra string) string {
 		t.Fatal(err)
 	}
 	t.Cleanup(cams.Close)
-	for id, data := range map[string][]byte{"gate": simcam.ClipH264AAC, "small": simcam.ClipH264Small} {
-		clip, err := simcam.LoadClip(data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cams.AddCamera(id, clip); err != nil {
-			t.Fatal(err)
-		}
+	if err := cams.AddClips(map[string][]byte{"gate": simcam.ClipH264AAC, "small": simcam.ClipH264Small}); err != nil {
+		t.Fatal(err)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	closed, err := simcam.UnusedAddr()
 	if err != nil {
 		t.Fatal(err)
 	}
-	closed := l.Addr().String()
-	l.Close()
 	text := fmt.Sprintf(`listen: 127.0.0.1:0
 storage:
   path: %s
