@@ -53,8 +53,8 @@ fuzz: ## run each fuzz target for its execution budget on top of its committed c
 bench: build ## the recorder load harness (N = 10 50 100 200 cameras); figures go into BENCHMARKS.md
 	bench/run.sh
 
-bench-live: build ## glass-to-browser latency of live view in headless Chromium (4 demo cameras, 60 s)
-	cd web/ui && VIGIL_BIN=$(CURDIR)/bin/vigil node bench/live-latency.mjs 60
+bench-live: build ## glass-to-browser latency of live view in headless Chromium (4 demo cameras, 30 s each)
+	cd web/ui && VIGIL_BIN=$(CURDIR)/bin/vigil node bench/live-latency.mjs 30
 
 bench-seek: ## seek latency over HTTP: playlist, init and first fragment at a random second of 30 days x 200 cameras (builds ~12 GB under the temp folder once)
 	$(GO) test -run '^$$' -bench Seek -benchtime 2000x -count 3 -timeout 0 ./web
