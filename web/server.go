@@ -95,6 +95,11 @@ func (h *handlers) routes(e *echo.Echo) {
 	e.GET("/ui/*", h.uiFile)
 	e.GET("/", h.uiPage)
 	e.GET("/camera/:id", h.uiPage)
+	e.GET("/dashboard", h.uiPage)
+	e.GET("/facilities", h.uiPage)
+	e.GET("/facilities/:id", h.uiPage)
+	e.GET("/survey", h.uiPage)
+	e.GET("/continuity", h.uiPage)
 }
 
 // ListenAndServe serves on addr until ctx is done, then shuts down gracefully, giving in-flight requests

@@ -513,7 +513,7 @@ func TestListenAndServeBadAddress(t *testing.T) {
 
 func TestUIPagesAndAssets(t *testing.T) {
 	f := newFixture(t)
-	for _, p := range []string{"/", "/camera/cam-1"} {
+	for _, p := range []string{"/", "/camera/cam-1", "/dashboard", "/facilities", "/facilities/ktx-a", "/survey", "/continuity"} {
 		code, body := f.get(t, p)
 		if code != 200 || !strings.Contains(body, `src="/ui/app.js"`) {
 			t.Errorf("GET %s: %d\n%s", p, code, body)

@@ -25,6 +25,9 @@ export interface Camera {
   height?: number;
   fps?: number;
   bitrate?: number;
+  /** where the camera looks (entrance, corridor…) */
+  location?: string;
+  facility_name?: string;
 }
 
 export interface Span {
@@ -46,10 +49,29 @@ export interface Timeline {
   outages: Outage[];
 }
 
+/** One bad field of a facility or a contact, as the registry names it (phone, email, status_since…). */
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
+/** One bad cell of an imported contact list. */
+export interface RowProblem {
+  line: number;
+  field: string;
+  /** the column's header in the file */
+  column?: string;
+  message: string;
+}
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** the fields a 400 named, if any */
+    readonly fields: FieldProblem[] = [],
+    /** the rows of a refused import, if any */
+    readonly rows: RowProblem[] = [],
   ) {
     super(message);
   }
@@ -58,15 +80,20 @@ export class ApiError extends Error {
 /** The message a failed response carries: the JSON error vigil writes, else the status. */
 export async function errorOf(res: Response): Promise<ApiError> {
   let message = "";
+  let fields: FieldProblem[] = [];
+  let rows: RowProblem[] = [];
   try {
     const body: unknown = await res.json();
-    if (body && typeof body === "object" && "error" in body && typeof body.error === "string") {
-      message = body.error;
+    if (body && typeof body === "object") {
+      if ("error" in body && typeof body.error === "string") message = body.error;
+      if ("fields" in body && Array.isArray(body.fields)) fields = body.fields as FieldProblem[];
+      if ("rows" in body && Array.isArray(body.rows)) rows = body.rows as RowProblem[];
     }
   } catch {
     /* not JSON: fall back to the status */
   }
-  return new ApiError(res.status, message || t("err.http", { status: `${res.status} ${res.statusText}`.trim() }));
+  return new ApiError(res.status, message || t("err.http", { status: `${res.status} ${res.statusText}`.trim() }),
+    fields, rows);
 }
 
 export async function getJSON<T>(path: string, signal?: AbortSignal): Promise<T> {
@@ -78,6 +105,32 @@ export async function getJSON<T>(path: string, signal?: AbortSignal): Promise<T>
     throw new ApiError(0, t("err.network"));
   }
   if (!res.ok) throw await errorOf(res);
+  return (await res.json()) as T;
+}
+
+/** Sends a JSON body (or none) with another method than GET; resolves with the answer, null for 204. */
+export async function sendJSON<T>(method: "POST" | "PUT" | "DELETE", path: string, body?: unknown): Promise<T | null> {
+  return send<T>(path, {
+    method,
+    headers: body === undefined ? { Accept: "application/json" } : { Accept: "application/json", "Content-Type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+}
+
+/** Posts a multipart form (a file upload). */
+export async function postForm<T>(path: string, form: FormData): Promise<T | null> {
+  return send<T>(path, { method: "POST", headers: { Accept: "application/json" }, body: form });
+}
+
+async function send<T>(path: string, init: RequestInit): Promise<T | null> {
+  let res: Response;
+  try {
+    res = await fetch(path, init);
+  } catch {
+    throw new ApiError(0, t("err.network"));
+  }
+  if (!res.ok) throw await errorOf(res);
+  if (res.status === 204) return null;
   return (await res.json()) as T;
 }
 
@@ -105,7 +158,316 @@ export const urls = {
   // Whole seconds: the file name and the headers then read as the range the user chose.
   export: (id: string, startMs: number, endMs: number) =>
     `/api/v1/cameras/${path(id)}/export.mp4?start=${q(rfc3339(startMs))}&end=${q(rfc3339(endMs))}`,
+
+  dashboard: () => "/api/v1/dashboard",
+  facilities: () => "/api/v1/facilities",
+  facility: (id: string) => `/api/v1/facilities/${path(id)}`,
+  contacts: (facility: string) => `/api/v1/facilities/${path(facility)}/contacts`,
+  contact: (facility: string, contact: number) => `/api/v1/facilities/${path(facility)}/contacts/${contact}`,
+  searchContacts: (query: string) => `/api/v1/contacts?q=${q(query)}`,
+  contactsCSV: () => "/api/v1/contacts/export.csv",
+  contactsXLSX: () => "/api/v1/contacts/export.xlsx",
+  importContacts: () => "/api/v1/contacts/import",
+  survey: (scope: { facility?: string; camera?: string }) =>
+    "/api/v1/survey" + (scope.camera ? `?camera=${q(scope.camera)}` : scope.facility ? `?facility=${q(scope.facility)}` : ""),
+  surveyLatest: () => "/api/v1/survey/latest",
+  surveyCSV: () => "/api/v1/survey/latest/report.csv",
+  surveyXLSX: () => "/api/v1/survey/latest/report.xlsx",
+  /** named periods, or custom with start and end (whole seconds) */
+  uptime: (period: string, startMs?: number, endMs?: number) =>
+    `/api/v1/uptime?period=${q(period)}` +
+    (period === "custom" && startMs !== undefined && endMs !== undefined ? `&${wholeRange(startMs, endMs)}` : ""),
+  alerts: (state: "open" | "closed" | "all", startMs: number, endMs: number) =>
+    `/api/v1/alerts?state=${state}&${wholeRange(startMs, endMs)}`,
 };
+
+function wholeRange(startMs: number, endMs: number): string {
+  return `start=${q(rfc3339(startMs))}&end=${q(rfc3339(endMs))}`;
+}
+
+// ---- the province's registry ----
+
+export interface Province {
+  name: string;
+  code: string;
+  operator: string;
+  in_reference_list: boolean;
+  time_zone: string;
+}
+
+export interface Contact {
+  id: number;
+  facility_id: string;
+  name: string;
+  title: string;
+  /** +84… as the server normalised it */
+  phone: string;
+  /** 0912 345 678, as lists write it */
+  phone_local: string;
+  email: string;
+  primary: boolean;
+  confirmed: string | null;
+  updated: string;
+  /** what the letter asks for that this contact lacks (title, email) */
+  missing?: string[];
+}
+
+export interface Facility {
+  id: string;
+  name: string;
+  address: string;
+  district: string;
+  commune: string;
+  kind: string;
+  capacity: number;
+  status: string;
+  status_since: string | null;
+  notes: string;
+  origin: string;
+  created: string;
+  updated: string;
+  edited: string | null;
+  cameras: string[];
+  /** in lists */
+  primary_contact?: Contact;
+  contact_count?: number;
+  /** for one facility */
+  contacts?: Contact[];
+}
+
+export interface SearchResult {
+  facility: Facility;
+  contact: Contact | null;
+}
+
+export interface ImportResult {
+  rows: number;
+  facilities_created: number;
+  facilities_updated: number;
+  contacts_created: number;
+  contacts_updated: number;
+  unchanged: number;
+}
+
+// ---- the dashboard ----
+
+export interface ContactSummary {
+  name: string;
+  title: string;
+  phone: string;
+  email: string;
+}
+
+export interface DashboardFacility {
+  id: string;
+  name: string;
+  status: string;
+  cameras: number;
+  online: number;
+  never_connected: number;
+  uptime_today: number | null;
+  open_alerts: number;
+  primary_contact: ContactSummary | null;
+  all_offline: boolean;
+}
+
+export interface DashboardAlert {
+  id: number;
+  camera: string;
+  facility: string;
+  down_since: string;
+  reason: string;
+}
+
+export interface Dashboard {
+  province: Province;
+  now: string;
+  cameras: {
+    total: number;
+    online: number;
+    offline: number;
+    connecting: number;
+    disabled: number;
+    never_connected: number;
+  };
+  uptime_today: number | null;
+  open_alerts: DashboardAlert[];
+  facilities: DashboardFacility[];
+  attention: { no_primary_contact: string[]; all_cameras_offline: string[] };
+}
+
+// ---- the camera survey ----
+
+export interface SurveyStream {
+  url: string;
+  reachable: boolean;
+  reason?: string;
+  message?: string;
+  message_vi?: string;
+  codec?: string;
+  profile?: string;
+  level?: string;
+  width?: number;
+  height?: number;
+  fps: number;
+  fps_declared?: number;
+  frames: number;
+  keyframes: number;
+  gop_frames: number;
+  gop_seconds: number;
+  gop_open?: boolean;
+  bytes: number;
+  bitrate_bps: number;
+  packets_lost: number;
+  audio: string;
+  audio_rate?: number;
+  audio_channels?: number;
+  transport?: string;
+  window_seconds: number;
+  max_stall_seconds: number;
+  at: string;
+}
+
+export interface SurveyFailure {
+  code: string;
+  message: string;
+  message_vi: string;
+}
+
+export interface SurveyCamera {
+  camera_id: string;
+  name: string;
+  facility: string;
+  location?: string;
+  enabled: boolean;
+  main: SurveyStream;
+  substream?: SurveyStream;
+  facility_name: string;
+  meets_minimum: boolean;
+  failures?: SurveyFailure[];
+  storage_per_day_bytes: number;
+}
+
+export interface SurveySummary {
+  cameras: number;
+  reachable: number;
+  meeting_minimum: number;
+  failing: number;
+  bitrate_bps: number;
+  storage_per_day_bytes: number;
+  failure_counts?: Record<string, number>;
+}
+
+export interface SurveyReport {
+  province?: string;
+  generated: string;
+  surveyed_from: string;
+  surveyed_to: string;
+  minimum: {
+    resolution: string;
+    fps: number;
+    codecs: string[] | null;
+    max_gop_seconds: number;
+    continuous: boolean;
+    max_stall_seconds: number;
+  };
+  province_summary: SurveySummary;
+  facilities: (SurveySummary & { id: string; name: string })[];
+  cameras: SurveyCamera[];
+  not_surveyed?: string[];
+}
+
+export interface SurveyRunning {
+  run_id: number;
+  /** "" every camera | facility:ID | camera:ID */
+  scope: string;
+  started: string;
+  cameras: number;
+  done: number;
+}
+
+export interface SurveyLatest {
+  running: SurveyRunning | null;
+  report: SurveyReport | null;
+}
+
+// ---- continuity ----
+
+export interface UptimeSummary {
+  cameras: number;
+  never_connected: number;
+  uptime: number | null;
+  observed_seconds: number;
+  online_seconds: number;
+  outage_seconds: number;
+  unknown_seconds: number;
+  outages: number;
+  longest_outage_seconds: number;
+  footage_missing_minutes: number;
+}
+
+export interface OutageInfo {
+  start: string;
+  end: string;
+  seconds: number;
+  reason: string;
+  started_before: boolean;
+  open: boolean;
+}
+
+export interface CameraUptime {
+  id: string;
+  name: string;
+  facility: string;
+  enabled: boolean;
+  never_connected: boolean;
+  uptime: number | null;
+  observed_seconds: number;
+  online_seconds: number;
+  outage_seconds: number;
+  unknown_seconds: number;
+  outages: number;
+  longest_outage: OutageInfo | null;
+  footage_missing_minutes: number;
+}
+
+export interface UptimeAnswer {
+  period: { name: string; start: string; end: string; now: string };
+  province?: UptimeSummary & { name: string; code: string };
+  facilities: (UptimeSummary & { id: string; name: string })[];
+  cameras: CameraUptime[];
+}
+
+export interface Delivery {
+  event: string;
+  channel: string;
+  target: string;
+  attempt: number;
+  status: string;
+  error?: string;
+  at: string;
+}
+
+export interface Alert {
+  id: number;
+  state: "open" | "closed";
+  camera_id: string;
+  camera_name: string;
+  facility_id: string;
+  facility_name: string;
+  down_since: string;
+  opened_at: string;
+  closed_at: string | null;
+  duration_seconds: number;
+  reason: string;
+  close_reason?: string;
+  deliveries: Delivery[];
+}
+
+export interface AlertsAnswer {
+  alerts: Alert[];
+  truncated: boolean;
+}
 
 export function parseTime(s: string | undefined): number | null {
   if (!s) return null;

@@ -2,17 +2,30 @@
 import Hls from "hls.js";
 import { getJSON, urls, type Settings } from "./api";
 import { createCameraView } from "./camera";
+import { createContinuity } from "./continuity";
+import { createDashboard } from "./dashboard";
 import { h, relabel } from "./dom";
-import { currentLang, initLang, setLang, t } from "./i18n";
+import { createFacilities, createFacilityView } from "./facilities";
+import { currentLang, initLang, setLang, t, type Key } from "./i18n";
 import { buildQuery, navigate, setRouter, type View } from "./nav";
 import { catchStrays, messageOf, showError } from "./notice";
+import { createSurvey } from "./survey";
 import { createWall } from "./wall";
 import { currentZone, formatDateTime, setZone } from "./zone";
 
 let current: View | null = null;
 let main: HTMLElement;
 let headerClock: HTMLElement;
-let wallLink: HTMLAnchorElement;
+
+/** The header's pages; a page is active on its path and (but for the wall) the paths under it. */
+const pages: { path: string; key: Key; testid: string }[] = [
+  { path: "/", key: "nav.wall", testid: "nav-wall" },
+  { path: "/dashboard", key: "nav.dashboard", testid: "nav-dashboard" },
+  { path: "/facilities", key: "nav.facilities", testid: "nav-facilities" },
+  { path: "/survey", key: "nav.survey", testid: "nav-survey" },
+  { path: "/continuity", key: "nav.continuity", testid: "nav-continuity" },
+];
+const navLinks: HTMLAnchorElement[] = [];
 
 async function boot(): Promise<void> {
   catchStrays();
@@ -43,8 +56,10 @@ async function loadSettings(): Promise<void> {
 
 function header(): HTMLElement {
   const lang = new URLSearchParams(location.search).get("lang");
-  wallLink = h("a", { href: "/" + buildQuery({ lang }), class: "nav-link", "data-testid": "nav-wall", i18n: "nav.wall",
-    onclick: (e: Event) => followLink(e as MouseEvent, "/") });
+  for (const p of pages) {
+    navLinks.push(h("a", { href: p.path + buildQuery({ lang }), class: "nav-link", "data-testid": p.testid, "data-path": p.path,
+      i18n: p.key, onclick: (e: Event) => followLink(e as MouseEvent, p.path) }));
+  }
   headerClock = h("span", { class: "header-clock", "data-testid": "header-clock", i18nLabel: "clock.label", role: "timer" });
   const langBtn = h("button", { type: "button", class: "lang", "data-testid": "lang", i18nLabel: "lang.label",
     onclick: () => toggleLang() }, h("span", { i18n: "lang.switch" }));
@@ -52,7 +67,7 @@ function header(): HTMLElement {
     "header",
     { class: "app-header" },
     h("a", { href: "/", class: "brand", onclick: (e: Event) => followLink(e as MouseEvent, "/") }, "vigil"),
-    h("nav", { i18nLabel: "nav.main" }, wallLink),
+    h("nav", { class: "main-nav", i18nLabel: "nav.main" }, ...navLinks),
     h("span", { class: "spacer" }),
     headerClock,
     langBtn,
@@ -84,7 +99,7 @@ function toggleLang(): void {
     const rest = Object.fromEntries(params.entries());
     history.replaceState(null, "", location.pathname + buildQuery(rest));
   }
-  wallLink.href = "/" + buildQuery({ lang: params.get("lang") });
+  for (const a of navLinks) a.href = (a.dataset.path ?? "/") + buildQuery({ lang: params.get("lang") });
   relabel(document.body);
   current?.relabel();
 }
@@ -95,11 +110,23 @@ function route(): void {
   const query = new URLSearchParams(location.search);
   const path = location.pathname;
   const camera = /^\/camera\/([^/]+)\/?$/.exec(path);
+  const facility = /^\/facilities\/([^/]+)\/?$/.exec(path);
+  const page = path.replace(/\/+$/, "") || "/";
   try {
-    if (path === "/" || path === "") {
+    if (page === "/") {
       current = createWall(query);
     } else if (camera) {
       current = createCameraView(decodeURIComponent(camera[1]), query);
+    } else if (page === "/dashboard") {
+      current = createDashboard();
+    } else if (page === "/facilities") {
+      current = createFacilities(query);
+    } else if (facility) {
+      current = createFacilityView(decodeURIComponent(facility[1]));
+    } else if (page === "/survey") {
+      current = createSurvey();
+    } else if (page === "/continuity") {
+      current = createContinuity(query);
     } else {
       current = notFound();
     }
@@ -107,8 +134,14 @@ function route(): void {
     showError("view", messageOf(err));
     current = notFound();
   }
-  wallLink.classList.toggle("active", path === "/");
-  if (path === "/") document.title = `${t("nav.wall")} · vigil`;
+  for (const a of navLinks) {
+    const p = a.dataset.path ?? "/";
+    const active = p === "/" ? page === "/" : page === p || page.startsWith(p + "/");
+    a.classList.toggle("active", active);
+    if (active) a.setAttribute("aria-current", "page");
+    else a.removeAttribute("aria-current");
+  }
+  if (page === "/") document.title = `${t("nav.wall")} · vigil`;
   main.replaceChildren(current.el);
 }
 
