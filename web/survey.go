@@ -103,10 +103,9 @@ type latestAnswer struct {
 }
 
 func (sv *surveyAPI) latest(c echo.Context) error {
-	rep, err := sv.report(c.Request().Context())
-	if err != nil {
-		return err
-	}
+	// Progress first, then the report: an answer that says nothing runs must hold every result of the
+	// survey that just ended (read the other way round, a survey ending in between looked finished with
+	// its old results).
 	sv.mu.Lock()
 	var running *surveyProgress
 	if sv.running != nil {
@@ -114,6 +113,10 @@ func (sv *surveyAPI) latest(c echo.Context) error {
 		running = &p
 	}
 	sv.mu.Unlock()
+	rep, err := sv.report(c.Request().Context())
+	if err != nil {
+		return err
+	}
 	return c.JSON(http.StatusOK, latestAnswer{Running: running, Report: rep})
 }
 

@@ -230,7 +230,7 @@ func TestSurveyAPI(t *testing.T) {
 	again := waitSurvey(t, base)
 	if again.Report == nil || len(again.Report.Cameras) != 2 || again.Report.Cameras[0].Main.At != good.Main.At ||
 		again.Report.Cameras[1].Main.At == down.Main.At {
-		t.Errorf("after a facility survey: %+v", again.Report)
+		t.Errorf("after a facility survey: %+v (before: good %s, down %s)", again.Report, good.Main.At, down.Main.At)
 	}
 }
 
