@@ -571,6 +571,23 @@ func TestRedact(t *testing.T) {
 	}
 }
 
+func TestHidePasswords(t *testing.T) {
+	urls := []string{"rtsp://admin:p%40ss+w%2Frd@10.1.2.3/a", "rtsp://10.1.2.4/no-password", "::bad"}
+	for _, text := range []string{
+		`dial: auth "p@ss+w/rd" refused`,        // as sent
+		`GET /a?pw=p%40ss%2Bw%2Frd: 401`,        // as a query carries it
+		`parse "rtsp://admin:p%40ss+w%2Frd@10"`, // as typed in the config
+	} {
+		got := HidePasswords(text, urls...)
+		if strings.Contains(got, "ss+w") || strings.Contains(got, "ss%2Bw") || !strings.Contains(got, "***") {
+			t.Errorf("HidePasswords(%q) = %q", text, got)
+		}
+	}
+	if got := HidePasswords("nothing to hide", urls...); got != "nothing to hide" {
+		t.Errorf("changed text without a password: %q", got)
+	}
+}
+
 func TestParseDuration(t *testing.T) {
 	for in, want := range map[string]time.Duration{
 		"10s": 10 * time.Second, "1h30m": 90 * time.Minute, "30d": 720 * time.Hour,

@@ -100,3 +100,24 @@ func urlProblem(raw string) string {
 }
 
 const encodeHint = `characters such as # ? / @ in the user name or password must be percent-encoded (e.g. # as %23)`
+
+// HidePasswords replaces, in text that came from below (an error, a line a camera wrote), the password of
+// each of rawURLs: as typed in the config, as sent (decoded), and percent-encoded as a query would carry
+// it, since any of them may be quoted back.
+func HidePasswords(text string, rawURLs ...string) string {
+	for _, raw := range rawURLs {
+		u, err := url.Parse(raw)
+		if err != nil || u.User == nil {
+			continue
+		}
+		pass, ok := u.User.Password()
+		if !ok || pass == "" {
+			continue
+		}
+		_, encoded, _ := strings.Cut(u.User.String(), ":")
+		for _, form := range []string{encoded, pass, url.QueryEscape(pass)} {
+			text = strings.ReplaceAll(text, form, redactedPassword)
+		}
+	}
+	return text
+}

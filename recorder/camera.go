@@ -9,10 +9,8 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
-	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -212,19 +210,7 @@ func (c *camera) redact(err error) string {
 	if errors.Is(err, io.EOF) {
 		err = fmt.Errorf("the camera closed the connection: %w", err)
 	}
-	s := err.Error()
-	for _, raw := range []string{c.cfg.URL, c.cfg.SubstreamURL} {
-		u, perr := url.Parse(raw)
-		if perr != nil || u.User == nil {
-			continue
-		}
-		if p, ok := u.User.Password(); ok && p != "" {
-			// as typed in the config (percent-encoded) and as sent (decoded)
-			_, encoded, _ := strings.Cut(u.User.String(), ":")
-			s = strings.ReplaceAll(strings.ReplaceAll(s, encoded, "***"), p, "***")
-		}
-	}
-	return s
+	return config.HidePasswords(err.Error(), c.cfg.URL, c.cfg.SubstreamURL)
 }
 
 func (c *camera) noteDecodeError(err error) {

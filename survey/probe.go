@@ -310,19 +310,7 @@ func (p *prober) failErr(ctx context.Context, err error) {
 // redact removes the camera's password from text that came from below (an error, a status line the
 // camera wrote), in case it quoted it, whether as written or percent-encoded. Only such text goes
 // through it: the survey's own wording could contain a short password by chance and be mangled.
-func (p *prober) redact(text string) string {
-	u, err := url.Parse(p.rawURL)
-	if err != nil || u.User == nil {
-		return text
-	}
-	if pass, ok := u.User.Password(); ok && pass != "" {
-		text = strings.ReplaceAll(text, pass, "***")
-		if enc := url.QueryEscape(pass); enc != pass {
-			text = strings.ReplaceAll(text, enc, "***")
-		}
-	}
-	return text
-}
+func (p *prober) redact(text string) string { return config.HidePasswords(text, p.rawURL) }
 
 func transport(t string) *gortsplib.Protocol {
 	var p gortsplib.Protocol
