@@ -230,6 +230,9 @@ func readHistory(ctx context.Context, st *store.Store, camera string, p Period, 
 			h.Segments[i] = &store.Segment{CameraID: camera, Start: b[0], End: b[1]}
 		}
 	}
+	if h.FootageBefore, err = st.FootageEndBefore(ctx, camera, lo); err != nil {
+		return h, err
+	}
 	first, err := st.FirstOnline(ctx, camera)
 	if err != nil {
 		return h, err

@@ -64,6 +64,10 @@ type History struct {
 	Segments []*store.Segment
 	// FirstOnline is when the camera was first online, in all of its history; zero if it never was.
 	FirstOnline time.Time
+	// FootageBefore is where the camera's last recording that began before the period ends (ns since the
+	// epoch; 0 if none): it dates a vigil crash that happened before the period when the state in force
+	// at the period's start is "online" and the next event is vigil starting again.
+	FootageBefore int64
 }
 
 // Outage is one stretch of a period in which the camera was not online: offline, still connecting, or not
@@ -150,7 +154,7 @@ func Measure(p Period, now time.Time, h History) Uptime {
 	events := slices.Clone(h.Events)
 	slices.SortStableFunc(events, func(a, b store.Event) int { return cmp.Compare(a.At, b.At) })
 	recorded := recordedIntervals(h.Segments, p.From, time.Unix(0, end))
-	pieces := timeline(events, recorded, lo, end)
+	pieces := timeline(events, recorded, h.FootageBefore, lo, end)
 	for _, pc := range pieces {
 		d := time.Duration(pc.end - pc.start)
 		switch pc.state {
@@ -188,7 +192,7 @@ func recordedIntervals(segs []*store.Segment, from, to time.Time) [][2]int64 {
 
 // timeline cuts [lo, end) into pieces of one state each, in order, tiling it exactly. Before the first
 // event the state is unknown; each event's state lasts until the next event.
-func timeline(events []store.Event, recorded [][2]int64, lo, end int64) []piece {
+func timeline(events []store.Event, recorded [][2]int64, footageBefore, lo, end int64) []piece {
 	var out []piece
 	add := func(pc piece) {
 		pc.began = pc.start
@@ -214,7 +218,7 @@ func timeline(events []store.Event, recorded [][2]int64, lo, end int64) []piece 
 		if i+1 < len(events) && events[i+1].State == store.StateConnecting {
 			// Online, then vigil starting again with no offline between: vigil died without writing
 			// "vigil stopped". The footage says how long it kept recording.
-			for _, pc := range uncleanStop(e.At, stop, recorded, lo, end) {
+			for _, pc := range uncleanStop(e.At, stop, recorded, footageBefore, lo, end) {
 				add(pc)
 			}
 			continue
@@ -227,14 +231,18 @@ func timeline(events []store.Event, recorded [][2]int64, lo, end int64) []piece 
 // uncleanStop splits an online stretch [start, stop) that ended with vigil dying: online until the last
 // recorded instant in it, down from there (vigil was not running, nothing was watched or recorded). With
 // no footage left in the measured part of the stretch (retention deleted it, or it was never written),
-// nobody can tell when vigil died, so the stretch is unknown.
-func uncleanStop(start, stop int64, recorded [][2]int64, lo, end int64) []piece {
+// nobody can tell when vigil died, so the stretch is unknown. A stretch that began before the period may
+// have its last footage before it too (footageBefore): then vigil died before the period began.
+func uncleanStop(start, stop int64, recorded [][2]int64, footageBefore, lo, end int64) []piece {
 	a, b := max(start, lo), min(stop, end)
 	last := int64(-1)
 	for _, r := range recorded {
 		if r[0] < b && r[1] > a {
 			last = max(last, min(r[1], b))
 		}
+	}
+	if last < 0 && start < lo && footageBefore > start {
+		last = min(footageBefore, b)
 	}
 	if last < 0 {
 		return []piece{{start: start, end: stop, state: unknown}}

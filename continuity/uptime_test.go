@@ -117,6 +117,15 @@ func TestMeasure(t *testing.T) {
 			outages: []string{"30-31 recorder started"},
 		},
 		{
+			// vigil died at -20 (its footage ends there) and started again at 30: the period's first half
+			// hour was not watched, whatever the period's start.
+			name: "unclean restart, crashed before the period", period: hour, now: wayAfter,
+			h: History{Events: []store.Event{on(-60), conn(30), on(31)}, Segments: []*store.Segment{seg(31, 60)},
+				FirstOnline: everOnline, FootageBefore: at(-20).UnixNano()},
+			online: 29, down: 31, missing: 31,
+			outages: []string{"0-31 " + ReasonUncleanStop + " before"},
+		},
+		{
 			name: "zero-length period", period: Period{From: at(10), To: at(10)}, now: wayAfter,
 			h: History{Events: []store.Event{on(0)}, FirstOnline: at(0)},
 		},

@@ -231,6 +231,18 @@ SELECT at_ns FROM camera_event WHERE camera_id = ? AND state = 'online' ORDER BY
 	return at, err
 }
 
+// FootageEndBefore returns where camera's last segment that began before t ends, or 0 if it has none: one
+// step back on the (camera_id, start_ns) index.
+func (s *Store) FootageEndBefore(ctx context.Context, camera string, t int64) (int64, error) {
+	var end int64
+	err := s.read.QueryRowContext(ctx, `
+SELECT end_ns FROM segment WHERE camera_id = ? AND start_ns < ? ORDER BY start_ns DESC LIMIT 1`, camera, t).Scan(&end)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return end, err
+}
+
 // SegmentBounds returns the [start, end) of camera's segments overlapping [t0, t1), oldest first: what
 // the uptime report needs of a month of rows, read without the rest of each row.
 func (s *Store) SegmentBounds(ctx context.Context, camera string, t0, t1 int64) ([][2]int64, error) {
