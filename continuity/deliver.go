@@ -82,7 +82,7 @@ func (e *Engine) deliver(ch *channel, n notice) {
 		case err == nil:
 			e.record(ch, n, attempt, store.DeliverySent, nil)
 			return
-		case attempt >= e.Attempts || ctx.Err() != nil:
+		case attempt >= e.Attempts || ctx.Err() != nil || errors.As(err, new(permanent)):
 			e.record(ch, n, attempt, store.DeliveryFailed, err)
 			return
 		}

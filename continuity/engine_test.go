@@ -305,6 +305,39 @@ func TestWebhookGivesUpAfterItsAttempts(t *testing.T) {
 	}
 }
 
+// TestWebhookRefusalIsNotRetried: a receiver that refuses the notice (here: it cannot verify the
+// signature, because the secrets differ) gets one attempt, recorded as failed, not five.
+func TestWebhookRefusalIsNotRetried(t *testing.T) {
+	r := newRig(t, 0)
+	r.cfg.Alerts.Email = nil
+	r.cfg.Alerts.Webhooks[0].Secret = "not-the-receivers-secret-0123"
+	ctx := context.Background()
+	id, err := r.store.OpenAlert(ctx, store.Alert{CameraID: "cam", DownSince: 1, OpenedAt: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan store.Delivery, DefaultAttempts)
+	e := &Engine{Config: r.cfg, Store: r.store, Cameras: func() []recorder.CameraStatus { return nil },
+		Log: r.logs.logger(), RetryBase: 20 * time.Millisecond, OnDelivery: func(d store.Delivery) { done <- d }}
+	if err := e.Start(); err != nil {
+		t.Fatal(err)
+	}
+	e.notify(testNotice(r.cfg, id))
+	var d store.Delivery
+	select {
+	case d = <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("no attempt")
+	}
+	time.Sleep(100 * time.Millisecond) // a retry, if one were coming, would be due by now
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if d.Status != store.DeliveryFailed || !strings.Contains(d.Error, "401") || len(done) != 0 {
+		t.Errorf("first attempt %+v, %d more attempts; want one failed attempt", d, len(done))
+	}
+}
+
 // TestCloseCutsOffRetries: stopping vigil does not wait for a receiver that is down; what could not be
 // delivered is recorded as failed.
 func TestCloseCutsOffRetries(t *testing.T) {

@@ -116,7 +116,11 @@ func (e *Engine) webhookSender(w config.Webhook) func(context.Context, notice) e
 		// Read a little of the answer so the connection can be reused; the content does not matter.
 		io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 		if resp.StatusCode < 200 || resp.StatusCode > 299 {
-			return fmt.Errorf("the receiver answered %s", resp.Status)
+			err := fmt.Errorf("the receiver answered %s", resp.Status)
+			if !retryableStatus(resp.StatusCode) {
+				return permanent{err}
+			}
+			return err
 		}
 		return nil
 	}
@@ -133,3 +137,14 @@ func webhookError(ctx context.Context, err error, w config.Webhook) error {
 	}
 	return fmt.Errorf("POST %s: %w", w.Name, err)
 }
+
+// retryableStatus: a receiver that is down, overloaded or timing out may take the notice later; one that
+// refuses it (a bad secret, a wrong path) will refuse it again, so retrying only delays the record.
+func retryableStatus(code int) bool {
+	return code >= 500 || code == http.StatusRequestTimeout || code == http.StatusTooManyRequests
+}
+
+// permanent marks a delivery error that a retry cannot mend.
+type permanent struct{ error }
+
+func (p permanent) Unwrap() error { return p.error }
