@@ -103,8 +103,9 @@ func nationalNumber(digits string, plus bool) (string, error) {
 		return trimOneZero(digits[2:]), nil
 	case strings.HasPrefix(digits, "0"):
 		return digits[1:], nil
-	case strings.HasPrefix(digits, "84") && (len(digits) == 11 || len(digits) == 12):
-		return digits[2:], nil
+	case strings.HasPrefix(digits, "84") && len(digits) >= 11 && len(digits) <= 13:
+		// "84 0912…" (the trunk zero kept, the "+" lost) is the same number as "+84 912…".
+		return trimOneZero(digits[2:]), nil
 	}
 	// Spreadsheets store "0912345678" as the number 912345678.
 	return digits, nil

@@ -129,14 +129,15 @@ const formulaStarts = "=+-@\t\r"
 // csvEscape prefixes such a cell with an apostrophe, which spreadsheets show as text; csvUnescape removes it
 // on import, so the round trip is exact.
 func csvEscape(s string) string {
-	if s != "" && strings.ContainsRune(formulaStarts, rune(s[0])) {
+	// A value that already starts with an apostrophe gets one more, or the import would take it for ours.
+	if s != "" && (strings.ContainsRune(formulaStarts, rune(s[0])) || s[0] == '\'') {
 		return "'" + s
 	}
 	return s
 }
 
 func csvUnescape(s string) string {
-	if len(s) > 1 && s[0] == '\'' && strings.ContainsRune(formulaStarts, rune(s[1])) {
+	if len(s) > 1 && s[0] == '\'' && (strings.ContainsRune(formulaStarts, rune(s[1])) || s[1] == '\'') {
 		return s[1:]
 	}
 	return s

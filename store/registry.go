@@ -385,12 +385,14 @@ func (t *RegistryTx) demotePrimary(facilityID string, except int64) error {
 	return nil
 }
 
-// settle keeps the rule the config also follows: a facility's only contact is its primary contact. Then
-// it records the change on the facility.
+// settle keeps the rule the config also follows, that a facility with contacts has a primary one (the
+// person the province calls): when the primary is deleted or unmarked, the longest-standing contact takes
+// over. Then it records the change on the facility.
 func (t *RegistryTx) settle(facilityID string) error {
 	_, err := t.tx.ExecContext(t.ctx, `
 UPDATE contact SET is_primary = 1, updated_ns = ?1
-WHERE facility_id = ?2 AND is_primary = 0 AND (SELECT count(*) FROM contact WHERE facility_id = ?2) = 1`,
+WHERE id = (SELECT id FROM contact WHERE facility_id = ?2 ORDER BY id LIMIT 1)
+  AND NOT EXISTS (SELECT 1 FROM contact WHERE facility_id = ?2 AND is_primary = 1)`,
 		t.now, facilityID)
 	if err != nil {
 		return fmt.Errorf("settle primary contact of %s: %w", facilityID, err)

@@ -62,13 +62,24 @@ func TestRegistryFacilitiesAndContacts(t *testing.T) {
 		t.Errorf("two primary contacts: %v, want a UNIQUE constraint error", err)
 	}
 
-	// Deleting the primary leaves one contact, which becomes primary.
-	err = s.UpdateRegistry(ctx, FromAPI, func(tx *RegistryTx) error { return tx.DeleteContact("ktx-a", second) })
+	// Deleting the primary of three: the longest-standing contact left takes over.
+	var third int64
+	err = s.UpdateRegistry(ctx, FromAPI, func(tx *RegistryTx) error {
+		var err error
+		third, err = tx.AddContact(Contact{FacilityID: "ktx-a", Name: "Lê Văn C", Phone: "+84903123456"})
+		if err != nil {
+			return err
+		}
+		return tx.DeleteContact("ktx-a", second)
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c, err := s.Contact(ctx, "ktx-a", first); err != nil || !c.Primary {
-		t.Errorf("sole contact = %+v, %v; want primary", c, err)
+		t.Errorf("oldest contact left = %+v, %v; want primary", c, err)
+	}
+	if c, err := s.Contact(ctx, "ktx-a", third); err != nil || c.Primary {
+		t.Errorf("newer contact = %+v, %v; want not primary", c, err)
 	}
 	err = s.UpdateRegistry(ctx, FromAPI, func(tx *RegistryTx) error { return tx.DeleteContact("ktx-b", first) })
 	if !errors.Is(err, ErrContactNotFound) {

@@ -93,6 +93,7 @@ func (h *handlers) dashboard(c echo.Context) error {
 		Cameras:    dashboardCameras{cameraCounts: counts, NeverConnected: len(never)},
 		Uptime:     fraction(report.Province.Fraction()),
 		OpenAlerts: make([]dashboardAlert, 0, len(alerts)),
+		Facilities: make([]dashboardFacility, 0, len(report.Facilities)),
 		Attention:  dashboardAttention{NoPrimaryContact: []string{}, AllCamerasOffline: []string{}},
 	}
 	alertsByFacility := map[string]int{}

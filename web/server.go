@@ -50,7 +50,7 @@ func (s *Server) newEcho() *echo.Echo {
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = h.handleError
 	// The request log is outermost so it sees the status of every answer, including recovered panics.
-	e.Use(h.logRequests, h.recoverPanics)
+	e.Use(h.logRequests, h.recoverPanics, h.refuseCrossSite)
 	h.routes(e)
 	return e
 }

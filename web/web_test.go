@@ -550,3 +550,43 @@ func TestSettingsNameTheZone(t *testing.T) {
 		t.Fatalf("settings %d: %s", code, body)
 	}
 }
+
+func TestCrossSiteWritesAreRefused(t *testing.T) {
+	f := newFixture(t)
+	post := func(headers map[string]string) (int, string) {
+		req, err := http.NewRequest(http.MethodPost, f.http.URL+"/api/v1/facilities", strings.NewReader(`{"id":"ks-1","name":"Khách sạn 1"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		for k, v := range headers {
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	for _, h := range []map[string]string{
+		{"Origin": "http://evil.example"},
+		{"Sec-Fetch-Site": "cross-site"},
+		{"Sec-Fetch-Site": "same-site", "Origin": "http://other.local"},
+	} {
+		if code, body := post(h); code != http.StatusForbidden || !strings.Contains(body, `"error":"refused`) {
+			t.Errorf("%v: %d %s, want 403", h, code, body)
+		}
+	}
+	if fa, err := f.st.Facility(context.Background(), "ks-1"); err == nil || fa.ID != "" {
+		t.Errorf("a refused request created the facility: %+v", fa)
+	}
+	host := strings.TrimPrefix(f.http.URL, "http://")
+	if code, body := post(map[string]string{"Origin": "http://" + host, "Sec-Fetch-Site": "same-origin"}); code != http.StatusCreated {
+		t.Errorf("same origin: %d %s, want 201", code, body)
+	}
+	if code, body := post(nil); code != http.StatusConflict && code != http.StatusCreated {
+		t.Errorf("no browser headers (curl): %d %s", code, body)
+	}
+}
