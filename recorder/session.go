@@ -33,7 +33,6 @@ const errorReportInterval = 10 * time.Second
 // goroutine, fans them out to live viewers and, for the main stream, hands them to the segment writer
 // through a bounded queue, so a slow disk never stalls the read loop.
 type session struct {
-	cam    *camera
 	src    *source
 	client *gortsplib.Client
 	queue  chan unit // to the segment writer; nil when the session only feeds live viewers
@@ -65,7 +64,7 @@ func (c *camera) runSession(ctx context.Context, src *source) error {
 	if err != nil {
 		return fmt.Errorf("invalid URL: %w", err)
 	}
-	s := &session{cam: c, src: src}
+	s := &session{src: src}
 	if src.record {
 		s.queue = make(chan unit, c.queueSize)
 	}

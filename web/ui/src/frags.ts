@@ -70,7 +70,10 @@ export function wallToMedia(frags: readonly Frag[], wall: number): MediaPosition
 /** The wall-clock time of media time t, or null outside the fragments. */
 export function mediaToWall(frags: readonly Frag[], t: number): number | null {
   const i = fragIndexAtMedia(frags, t);
-  if (i < 0) return frags.length ? pdt(frags[0]) : null;
+  if (i < 0) {
+    const first = frags.length ? pdt(frags[0]) : NaN;
+    return Number.isFinite(first) ? first : null;
+  }
   const f = frags[i];
   const offset = Math.min(Math.max(t - f.start, 0), f.duration);
   const wall = pdt(f) + offset * 1000;
