@@ -374,6 +374,11 @@ func parseTrun(b []byte, defDuration, defFlags uint32) (uint64, bool, int, error
 	if count < 0 || per*count > len(p) {
 		return 0, false, 0, fmt.Errorf("trun of %d samples does not fit its box", count)
 	}
+	if per == 0 {
+		// Every sample takes the defaults, and nothing bounds the count by the box's size: add it up
+		// rather than loop over up to four billion samples (a crafted file did exactly that).
+		return uint64(count) * uint64(defDuration), firstFlags&sampleIsNonSync == 0, count, nil
+	}
 	var total uint64
 	for i := 0; i < count; i++ {
 		e := p[i*per:]

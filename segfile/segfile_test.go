@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/bluenviron/mediacommon/v2/pkg/formats/fmp4"
 	"github.com/bluenviron/mediacommon/v2/pkg/formats/mp4/codecs"
@@ -216,5 +217,24 @@ func TestRebaseMoofMovesDecodeTimes(t *testing.T) {
 	}
 	if err := RebaseMoof([]byte("not a moof at all"), 1, nil); err == nil {
 		t.Fatal("rebased garbage")
+	}
+}
+
+// TestTrunOfDefaultSamplesIsAddedUp: a trun whose samples all take the defaults carries no per-sample
+// bytes, so its count is bounded by nothing; four billion of them must be a multiplication, not a loop.
+func TestTrunOfDefaultSamplesIsAddedUp(t *testing.T) {
+	b := []byte{0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff} // version 0, no flags; sample count 2^32-1
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		total, key, count, err := parseTrun(b, 3600, 0)
+		if err != nil || count != 0xffffffff || total != 0xffffffff*3600 || !key {
+			t.Errorf("parseTrun = %d, %v, %d, %v", total, key, count, err)
+		}
+	}()
+	select {
+	case <-done:
+	case <-time.After(time.Second):
+		t.Fatal("parseTrun loops over samples that have no bytes")
 	}
 }
