@@ -606,3 +606,28 @@ func evict(path string) error {
 	}
 	return unix.Fadvise(int(f.Fd()), 0, 0, unix.FADV_DONTNEED)
 }
+
+// BenchmarkOpenArchive measures what startup asks of the index before vigil listens, on the seek
+// benchmark's 30-day, 200-camera archive of 10-minute segments with the database evicted from the page
+// cache each time: store.Open (which asks for the longest segment) and the writing-segments query of
+// recovery. The first run after a schema change includes the migration that builds the indexes.
+func BenchmarkOpenArchive(b *testing.B) {
+	a := openSeekArchive(b, 10*time.Minute)
+	for b.Loop() {
+		b.StopTimer()
+		for _, p := range []string{a.db, a.db + "-wal", a.db + "-shm"} {
+			if err := evict(p); err != nil && !os.IsNotExist(err) {
+				b.Fatal(err)
+			}
+		}
+		b.StartTimer()
+		st, err := store.Open(a.db)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := st.WritingSegments(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		st.Close()
+	}
+}
