@@ -27,28 +27,24 @@ type videoTrack struct {
 
 func newH264Track(medi *description.Media, f *format.H264) *videoTrack {
 	vt := &videoTrack{codec: "H264", media: medi, format: f, sdpSPS: f.SPS,
-		isKey: h264.IsRandomAccess, parseSPS: describeH264SPS}
+		isKey: h264.IsRandomAccess, parseSPS: describeH264SPS,
+		findSPS: firstNALU(func(n []byte) bool { return h264.NALUType(n[0]&0x1F) == h264.NALUTypeSPS })}
 	vt.init = func() error {
 		dec, err := f.CreateDecoder()
 		if err == nil {
 			vt.decode = dec.Decode
 		}
 		return err
-	}
-	vt.findSPS = func(au [][]byte) []byte {
-		for _, nalu := range au {
-			if len(nalu) > 0 && h264.NALUType(nalu[0]&0x1F) == h264.NALUTypeSPS {
-				return nalu
-			}
-		}
-		return nil
 	}
 	return vt
 }
 
 func newH265Track(medi *description.Media, f *format.H265) *videoTrack {
 	vt := &videoTrack{codec: "H265", media: medi, format: f, sdpSPS: f.SPS,
-		isKey: h265.IsRandomAccess, parseSPS: describeH265SPS}
+		isKey: h265.IsRandomAccess, parseSPS: describeH265SPS,
+		findSPS: firstNALU(func(n []byte) bool {
+			return len(n) > 1 && h265.NALUType((n[0]>>1)&0x3F) == h265.NALUType_SPS_NUT
+		})}
 	vt.init = func() error {
 		dec, err := f.CreateDecoder()
 		if err == nil {
@@ -56,15 +52,19 @@ func newH265Track(medi *description.Media, f *format.H265) *videoTrack {
 		}
 		return err
 	}
-	vt.findSPS = func(au [][]byte) []byte {
+	return vt
+}
+
+// firstNALU returns a finder of an access unit's first non-empty NAL unit for which is returns true.
+func firstNALU(is func([]byte) bool) func([][]byte) []byte {
+	return func(au [][]byte) []byte {
 		for _, nalu := range au {
-			if len(nalu) > 1 && h265.NALUType((nalu[0]>>1)&0x3F) == h265.NALUType_SPS_NUT {
+			if len(nalu) > 0 && is(nalu) {
 				return nalu
 			}
 		}
 		return nil
 	}
-	return vt
 }
 
 // describeH264SPS fills profile, level, resolution and declared frame rate from an H.264 SPS.
