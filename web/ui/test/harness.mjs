@@ -4,6 +4,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { before, after } from "node:test";
+import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
 
 const run = promisify(execFile);
@@ -120,4 +122,20 @@ export async function ffprobe(file) {
 // isoSecond formats an epoch-ms instant as RFC 3339 in UTC, whole seconds.
 export function isoSecond(ms) {
   return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(".000Z", "Z");
+}
+
+// demoSuite gives a test file one `vigil demo` and one browser, started before its tests and stopped after
+// them; a page error anywhere in the file fails it. Its vigil and browser are set once the tests run.
+export function demoSuite() {
+  const suite = {};
+  before(async () => {
+    suite.vigil = await startVigil((dir) => ["demo", "--data", dir, "--listen", "127.0.0.1:0"]);
+    suite.browser = await launchBrowser();
+  });
+  after(async () => {
+    await suite.browser?.close();
+    await suite.vigil?.stop();
+    assert.deepEqual(suite.browser?.errors ?? [], [], "uncaught errors in the page");
+  });
+  return suite;
 }

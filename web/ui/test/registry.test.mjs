@@ -1,25 +1,13 @@
 // The province's pages in a real browser: Debian's headless Chromium against a real vigil demo (province
 // Tỉnh Đồng Nai, facilities ktx-a and ktx-b with their contacts, four simulated cameras). Each test asserts
 // what a user sees, and what the server then holds.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { startVigil, launchBrowser, getJSON, waitFor } from "./harness.mjs";
+import { demoSuite, getJSON, waitFor } from "./harness.mjs";
 
-let vigil;
-let browser;
-
-before(async () => {
-  vigil = await startVigil((dir) => ["demo", "--data", dir, "--listen", "127.0.0.1:0"]);
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await vigil?.stop();
-  assert.deepEqual(browser?.errors ?? [], [], "uncaught errors in the page");
-});
+const demo = demoSuite();
 
 const text = async (locator) => ((await locator.textContent()) ?? "").replace(/\s+/g, " ").trim();
 
@@ -28,8 +16,8 @@ async function shownFacilities(page) {
 }
 
 test("the dashboard shows the province, its four cameras and each facility's primary contact", async () => {
-  const page = await browser.newPage();
-  await page.goto(`${vigil.url}/dashboard`);
+  const page = await demo.browser.newPage();
+  await page.goto(`${demo.vigil.url}/dashboard`);
   await waitFor("the province's name", async () => (await text(page.locator("[data-testid=province-name]"))) === "Tỉnh Đồng Nai");
   assert.match(await text(page.locator("[data-testid=province-facts]")), /75.*VNPT/);
   assert.equal(await text(page.locator("[data-testid=stat-cameras] .stat-value")), "4");
@@ -50,8 +38,8 @@ test("the dashboard shows the province, its four cameras and each facility's pri
 });
 
 test("the facilities page finds facilities and contacts whatever the accents", async () => {
-  const page = await browser.newPage();
-  await page.goto(`${vigil.url}/facilities`);
+  const page = await demo.browser.newPage();
+  await page.goto(`${demo.vigil.url}/facilities`);
   await waitFor("both facilities", async () => (await shownFacilities(page)).join() === "ktx-a,ktx-b");
 
   const search = page.locator("[data-testid=facility-search]");
@@ -79,10 +67,10 @@ test("the facilities page finds facilities and contacts whatever the accents", a
 });
 
 test("a contact with a bad phone is refused at the field; a good one is shown in its +84 form", async () => {
-  const contacts = async () => (await getJSON(`${vigil.url}/api/v1/facilities/ktx-b/contacts`)).contacts;
+  const contacts = async () => (await getJSON(`${demo.vigil.url}/api/v1/facilities/ktx-b/contacts`)).contacts;
   const before = await contacts();
-  const page = await browser.newPage();
-  await page.goto(`${vigil.url}/facilities/ktx-b`);
+  const page = await demo.browser.newPage();
+  await page.goto(`${demo.vigil.url}/facilities/ktx-b`);
   const form = page.locator("[data-testid=contact-form]");
   await form.waitFor();
   await waitFor("the facility's contacts", async () => (await page.locator("[data-testid=contact-row]").count()) === before.length);
@@ -114,9 +102,9 @@ test("a contact with a bad phone is refused at the field; a good one is shown in
 
 test("an imported list with one bad row names its line and field, and changes nothing", async () => {
   const snapshot = async () => Promise.all(["ktx-a", "ktx-b"].map(async (id) =>
-    (await getJSON(`${vigil.url}/api/v1/facilities/${id}/contacts`)).contacts));
+    (await getJSON(`${demo.vigil.url}/api/v1/facilities/${id}/contacts`)).contacts));
   const before = await snapshot();
-  const file = join(vigil.dir, "danh-sach.csv");
+  const file = join(demo.vigil.dir, "danh-sach.csv");
   await writeFile(file, "\uFEFF" + [
     "STT,Mã cơ sở,Tên cơ sở cách ly,Địa chỉ,Quận/Huyện,Họ và tên,Chức danh,Số điện thoại,E-mail,Xác nhận lần cuối (dd/mm/yyyy)",
     "1,ktx-a,Khu cách ly tập trung Ký túc xá A,,,Phạm Minh Đức,Trưởng ban,0987 654 321,duc@example.vn,20/11/2026",
@@ -124,8 +112,8 @@ test("an imported list with one bad row names its line and field, and changes no
     "",
   ].join("\r\n"));
 
-  const page = await browser.newPage();
-  await page.goto(`${vigil.url}/facilities`);
+  const page = await demo.browser.newPage();
+  await page.goto(`${demo.vigil.url}/facilities`);
   await waitFor("the facilities", async () => (await shownFacilities(page)).length === 2);
   await page.setInputFiles("[data-testid=import-file]", file);
   const bad = page.locator("[data-testid=import-error-row]");
@@ -144,8 +132,8 @@ test("an imported list with one bad row names its line and field, and changes no
 });
 
 test("the survey page surveys one facility and reports each of its cameras; the print omits the controls", async () => {
-  const page = await browser.newPage();
-  await page.goto(`${vigil.url}/survey`);
+  const page = await demo.browser.newPage();
+  await page.goto(`${demo.vigil.url}/survey`);
   await page.waitForSelector("[data-testid=survey-empty]");
   await waitFor("ktx-b in the facility list", async () =>
     (await page.locator("[data-testid=survey-facility-select] option[value=ktx-b]").count()) === 1);
@@ -163,7 +151,7 @@ test("the survey page surveys one facility and reports each of its cameras; the 
   const cams = await section.locator("[data-testid=survey-row]").evaluateAll((rs) => rs.map((r) => r.dataset.camera));
   assert.deepEqual(cams.sort(), ["cam-03", "cam-04"]);
 
-  const report = (await getJSON(`${vigil.url}/api/v1/survey/latest`)).report;
+  const report = (await getJSON(`${demo.vigil.url}/api/v1/survey/latest`)).report;
   for (const id of cams) {
     const row = section.locator(`[data-testid=survey-row][data-camera=${id}]`);
     const want = report.cameras.find((c) => c.camera_id === id).main;
@@ -183,12 +171,12 @@ test("the survey page surveys one facility and reports each of its cameras; the 
 });
 
 test("the continuity page shows the province's uptime and each camera's", async () => {
-  const page = await browser.newPage();
-  await page.goto(`${vigil.url}/continuity`);
+  const page = await demo.browser.newPage();
+  await page.goto(`${demo.vigil.url}/continuity`);
   const uptime = page.locator("[data-testid=province-uptime]");
   await waitFor("the province's uptime", async () => /^(\d{1,2}\.\d|100) %$/.test(await text(uptime)));
   const shown = Number((await text(uptime)).replace(" %", ""));
-  const api = await getJSON(`${vigil.url}/api/v1/uptime?period=today`);
+  const api = await getJSON(`${demo.vigil.url}/api/v1/uptime?period=today`);
   assert.ok(Math.abs(shown - api.province.uptime * 100) < 2, `shown ${shown} %, the server says ${api.province.uptime * 100} %`);
   const cams = await page.$$eval("[data-testid=cont-camera]", (rs) => rs.map((r) => r.dataset.camera));
   assert.deepEqual(cams.sort(), ["cam-01", "cam-02", "cam-03", "cam-04"]);

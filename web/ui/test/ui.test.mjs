@@ -1,31 +1,19 @@
 // The UI in a real browser: Debian's headless Chromium against a real vigil demo (simulated RTSP cameras,
 // real recordings). Each test asserts what a user would check by eye.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { startVigil, launchBrowser, getJSON, waitFor, ffprobe, isoSecond } from "./harness.mjs";
+import { demoSuite, startVigil, getJSON, waitFor, ffprobe, isoSecond } from "./harness.mjs";
 
-let vigil;
-let browser;
-
-before(async () => {
-  vigil = await startVigil((dir) => ["demo", "--data", dir, "--listen", "127.0.0.1:0"]);
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await vigil?.stop();
-  assert.deepEqual(browser?.errors ?? [], [], "uncaught errors in the page");
-});
+const demo = demoSuite();
 
 const q = encodeURIComponent;
 
 // recordedSince is when cam-01's footage of the last minutes starts (epoch ms), or undefined.
 async function recordedSince(camera) {
   const now = Date.now();
-  const r = await getJSON(`${vigil.url}/api/v1/cameras/${camera}/recordings?start=${q(isoSecond(now - 600_000))}` +
+  const r = await getJSON(`${demo.vigil.url}/api/v1/cameras/${camera}/recordings?start=${q(isoSecond(now - 600_000))}` +
     `&end=${q(isoSecond(now + 1000))}`);
   return r.spans.length ? Date.parse(r.spans[0].start) : undefined;
 }
@@ -88,8 +76,8 @@ async function zoomTo(page, maxMs) {
 }
 
 test("the live wall shows every camera of every facility, playing", async () => {
-  const page = await browser.newPage();
-  await page.goto(`${vigil.url}/?grid=4`);
+  const page = await demo.browser.newPage();
+  await page.goto(`${demo.vigil.url}/?grid=4`);
   await page.waitForSelector("[data-testid=wall]");
   await waitFor("4 online tiles", async () =>
     (await page.locator("[data-testid=tile][data-state=online]").count()) === 4);
@@ -106,8 +94,8 @@ test("the live wall shows every camera of every facility, playing", async () => 
 });
 
 test("the camera view plays live, near the wall clock", async () => {
-  const page = await browser.newPage();
-  await page.goto(`${vigil.url}/camera/cam-01`);
+  const page = await demo.browser.newPage();
+  await page.goto(`${demo.vigil.url}/camera/cam-01`);
   await page.waitForSelector("[data-testid=camera-view][data-camera=cam-01]");
   assert.equal(await page.getAttribute("[data-testid=mode]", "data-mode"), "live");
   await videosAdvance(page, "[data-testid=player] video", 3);
@@ -118,9 +106,9 @@ test("the camera view plays live, near the wall clock", async () => {
 
 test("a shared link lands on its wall-clock second; a timeline click seeks; a selection exports", async () => {
   await waitForFootage("cam-01", 30);
-  const page = await browser.newPage();
+  const page = await demo.browser.newPage();
   const want = Math.floor((Date.now() - 15_000) / 1000) * 1000;
-  await page.goto(`${vigil.url}/camera/cam-01?t=${q(isoSecond(want))}`);
+  await page.goto(`${demo.vigil.url}/camera/cam-01?t=${q(isoSecond(want))}`);
   await page.waitForSelector("[data-testid=mode][data-mode=playback]");
   const landed = await landedClock(page);
   assert.ok(Math.abs(landed - want) <= 1000, `landed at ${new Date(landed).toISOString()}, asked for ${isoSecond(want)}`);
@@ -156,7 +144,7 @@ test("a shared link lands on its wall-clock second; a timeline click seeks; a se
     `selection ${selStart}..${selEnd}, dragged ${g.time(x1)}..${g.time(x2)}`);
   const [download] = await Promise.all([page.waitForEvent("download"), page.click("[data-testid=export]")]);
   assert.match(download.suggestedFilename(), /cam-01.*\.mp4$/);
-  const file = join(vigil.dir, "export.mp4");
+  const file = join(demo.vigil.dir, "export.mp4");
   await download.saveAs(file);
   const probe = await ffprobe(file);
   const selected = (selEnd - selStart) / 1000;
@@ -169,8 +157,8 @@ test("a shared link lands on its wall-clock second; a timeline click seeks; a se
 });
 
 test("the language switch changes the page between Vietnamese and English", async () => {
-  const page = await browser.newPage();
-  await page.goto(`${vigil.url}/`);
+  const page = await demo.browser.newPage();
+  await page.goto(`${demo.vigil.url}/`);
   await page.waitForSelector("[data-testid=wall]");
   assert.equal(await page.getAttribute("html", "lang"), "vi");
   const vi = await page.textContent("body");
@@ -190,7 +178,7 @@ test("an unreachable camera's tile says since when and why", async () => {
     return ["serve", "--config", config];
   });
   try {
-    const page = await browser.newPage();
+    const page = await demo.browser.newPage();
     await page.goto(`${other.url}/`);
     const tile = page.locator("[data-testid=tile][data-camera=gone]");
     await waitFor("the offline tile", async () => (await tile.getAttribute("data-state")) === "offline");
