@@ -177,25 +177,34 @@ type facilityInput struct {
 
 // apply copies the fields given onto f.
 func (in facilityInput) apply(f *store.Facility, loc *time.Location) error {
-	for _, s := range []struct {
-		src *string
-		dst *string
-	}{{in.Name, &f.Name}, {in.Address, &f.Address}, {in.District, &f.District}, {in.Commune, &f.Commune},
-		{in.Kind, &f.Kind}, {in.Status, &f.Status}, {in.Notes, &f.Notes}} {
-		if s.src != nil {
-			*s.dst = *s.src
-		}
+	setSent(&f.Name, in.Name)
+	setSent(&f.Address, in.Address)
+	setSent(&f.District, in.District)
+	setSent(&f.Commune, in.Commune)
+	setSent(&f.Kind, in.Kind)
+	setSent(&f.Status, in.Status)
+	setSent(&f.Notes, in.Notes)
+	setSent(&f.Capacity, in.Capacity)
+	return setSentTime(&f.StatusSince, in.StatusSince, "status_since", loc)
+}
+
+// setSent sets *dst to *src when the request sent the field (PUT changes only the fields it names).
+func setSent[T any](dst *T, src *T) {
+	if src != nil {
+		*dst = *src
 	}
-	if in.Capacity != nil {
-		f.Capacity = *in.Capacity
+}
+
+// setSentTime is setSent for a time field given as text, stored as ns since the epoch.
+func setSentTime(dst *int64, src *string, field string, loc *time.Location) error {
+	if src == nil {
+		return nil
 	}
-	if in.StatusSince != nil {
-		ns, err := parseRegistryTime(*in.StatusSince, loc)
-		if err != nil {
-			return &registry.InvalidError{Problems: []config.FieldProblem{{Field: "status_since", Message: err.Error()}}}
-		}
-		f.StatusSince = ns
+	ns, err := parseRegistryTime(*src, loc)
+	if err != nil {
+		return &registry.InvalidError{Problems: []config.FieldProblem{{Field: field, Message: err.Error()}}}
 	}
+	*dst = ns
 	return nil
 }
 
@@ -279,25 +288,12 @@ type contactInput struct {
 }
 
 func (in contactInput) apply(ct *store.Contact, loc *time.Location) error {
-	for _, s := range []struct {
-		src *string
-		dst *string
-	}{{in.Name, &ct.Name}, {in.Title, &ct.Title}, {in.Phone, &ct.Phone}, {in.Email, &ct.Email}} {
-		if s.src != nil {
-			*s.dst = *s.src
-		}
-	}
-	if in.Primary != nil {
-		ct.Primary = *in.Primary
-	}
-	if in.Confirmed != nil {
-		ns, err := parseRegistryTime(*in.Confirmed, loc)
-		if err != nil {
-			return &registry.InvalidError{Problems: []config.FieldProblem{{Field: "confirmed", Message: err.Error()}}}
-		}
-		ct.Confirmed = ns
-	}
-	return nil
+	setSent(&ct.Name, in.Name)
+	setSent(&ct.Title, in.Title)
+	setSent(&ct.Phone, in.Phone)
+	setSent(&ct.Email, in.Email)
+	setSent(&ct.Primary, in.Primary)
+	return setSentTime(&ct.Confirmed, in.Confirmed, "confirmed", loc)
 }
 
 func (h *handlers) regAddContact(c echo.Context) error {
