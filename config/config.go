@@ -42,6 +42,9 @@ type Config struct {
 	Facilities     []Facility     // `facilities`: the quarantine facilities, seeded into the store (province.go)
 	Survey         Survey         // `survey`: the camera survey's minimum (survey.go)
 	Alerts         Alerts         // `alerts`: continuity alerts and where they go (alerts.go)
+	Auth           Auth           // `auth`: sessions and login limits (security.go)
+	Audit          Audit          // `audit`: how long the audit log is kept (security.go)
+	Upstream       Upstream       // `upstream`: the RTSP re-stream and push targets for the central system (security.go)
 
 	// lines maps field paths ("cameras[2].url") to the line of their key
 	// in File, so Validate can place its errors; nil for configs built in code.
@@ -183,6 +186,7 @@ func (c *Config) ApplyDefaults() {
 	c.applyProvinceDefaults()
 	c.Survey.applyDefaults()
 	c.Alerts.applyDefaults()
+	c.applySecurityDefaults()
 	for i := range c.Cameras {
 		cam := &c.Cameras[i]
 		if cam.Name == "" {

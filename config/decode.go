@@ -146,6 +146,9 @@ func (d *decoder) config(path string, n *yaml.Node, c *Config) {
 		{"facilities", func(p string, v *yaml.Node) { d.facilities(p, v, c) }},
 		{"survey", func(p string, v *yaml.Node) { d.survey(p, v, &c.Survey) }},
 		{"alerts", func(p string, v *yaml.Node) { d.alerts(p, v, &c.Alerts) }},
+		{"auth", func(p string, v *yaml.Node) { d.auth(p, v, &c.Auth) }},
+		{"audit", func(p string, v *yaml.Node) { d.audit(p, v, &c.Audit) }},
+		{"upstream", func(p string, v *yaml.Node) { d.upstream(p, v, &c.Upstream) }},
 	})
 }
 

@@ -128,7 +128,7 @@ func (d *decoder) survey(path string, n *yaml.Node, s *Survey) {
 	d.mapping(path, n, []field{
 		{"duration", d.duration(&s.Duration, nil, surveyDurationProblem(0))},
 		{"substream_duration", d.duration(&s.SubstreamDuration, nil, surveyDurationProblem(0))},
-		{"parallel", d.surveyInt(&s.Parallel, parallelProblem(0))},
+		{"parallel", d.wholeNumber(&s.Parallel, parallelProblem(0))},
 		{"minimum", func(p string, v *yaml.Node) { d.surveyMinimum(p, v, &s.Minimum) }},
 	})
 }
@@ -191,9 +191,9 @@ func (d *decoder) surveyCodecs(path string, n *yaml.Node, m *SurveyMinimum) {
 	}
 }
 
-// surveyInt decodes a whole number; its range is Validate's to check, but an explicit zero is rejected
+// wholeNumber decodes a whole number; its range is Validate's to check, but an explicit zero is rejected
 // here with zeroProblem, since ApplyDefaults would replace it without a word.
-func (d *decoder) surveyInt(dst *int, zeroProblem string) func(string, *yaml.Node) {
+func (d *decoder) wholeNumber(dst *int, zeroProblem string) func(string, *yaml.Node) {
 	return func(path string, v *yaml.Node) {
 		s, ok := d.scalar(path, v, "a whole number")
 		if !ok {

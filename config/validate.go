@@ -100,6 +100,7 @@ func (c *Config) validate() Errors {
 	v.facilities(c.Facilities)
 	v.survey(&c.Survey)
 	v.alerts(&c.Alerts)
+	v.security()
 	return v.errs
 }
 
