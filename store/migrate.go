@@ -14,6 +14,7 @@ var migrations = []string{
 	schemaRegistry,
 	schemaAlerts,
 	schemaSurvey,
+	schemaAuth,
 }
 
 // 1: segments, their fragment maps, camera events, and the deletion intent log.
