@@ -112,7 +112,7 @@ func (r *Registry) ExportCSV(ctx context.Context) ([]byte, error) {
 	}
 	for _, row := range rows {
 		for i := range row {
-			row[i] = csvEscape(row[i])
+			row[i] = EscapeCSVCell(row[i])
 		}
 		if err := w.Write(row); err != nil {
 			return nil, err
@@ -126,9 +126,9 @@ func (r *Registry) ExportCSV(ctx context.Context) ([]byte, error) {
 // note typed through the API could otherwise run in the officer's Excel ("CSV injection").
 const formulaStarts = "=+-@\t\r"
 
-// csvEscape prefixes such a cell with an apostrophe, which spreadsheets show as text; csvUnescape removes it
+// EscapeCSVCell prefixes such a cell with an apostrophe, which spreadsheets show as text; csvUnescape removes it
 // on import, so the round trip is exact.
-func csvEscape(s string) string {
+func EscapeCSVCell(s string) string {
 	// A value that already starts with an apostrophe gets one more, or the import would take it for ours.
 	if s != "" && (strings.ContainsRune(formulaStarts, rune(s[0])) || s[0] == '\'') {
 		return "'" + s

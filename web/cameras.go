@@ -5,6 +5,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"vigil/auth"
 	"vigil/recorder"
 )
 
@@ -29,24 +30,45 @@ func (h *handlers) cameraView(s recorder.CameraStatus) cameraView {
 	return v
 }
 
+// cameras lists the cameras the principal may watch or play back.
 func (h *handlers) cameras(c echo.Context) error {
-	statuses := h.Recorder.Cameras()
-	views := make([]cameraView, len(statuses))
-	for i, s := range statuses {
-		views[i] = h.cameraView(s)
+	p := principal(c)
+	views := []cameraView{}
+	for _, s := range h.Recorder.Cameras() {
+		if seesCamera(p, s.Facility) {
+			views = append(views, h.cameraViewFor(p, s))
+		}
 	}
 	h.placeCameras(c.Request().Context(), views)
 	return c.JSON(http.StatusOK, map[string]any{"cameras": views})
 }
 
 func (h *handlers) camera(c echo.Context) error {
+	p := principal(c)
 	s, err := h.lookupCamera(c.Param("id"))
 	if err != nil {
 		return err
 	}
-	views := []cameraView{h.cameraView(s)}
+	if !seesCamera(p, s.Facility) {
+		return apiError(http.StatusForbidden, "you have no access to camera %q (facility %s)", s.ID, s.Facility)
+	}
+	views := []cameraView{h.cameraViewFor(p, s)}
 	h.placeCameras(c.Request().Context(), views)
 	return c.JSON(http.StatusOK, views[0])
+}
+
+// seesCamera: a camera is listed to whoever may watch it live or play back its footage.
+func seesCamera(p *auth.Principal, facility string) bool {
+	return p.CanAt(auth.Live, facility) || p.CanAt(auth.Playback, facility)
+}
+
+// cameraViewFor leaves the camera's address (redacted, but naming a facility's network) to those who
+// manage the registry.
+func (h *handlers) cameraViewFor(p *auth.Principal, s recorder.CameraStatus) cameraView {
+	if !p.Can(auth.RegistryWrite) {
+		s.URL = ""
+	}
+	return h.cameraView(s)
 }
 
 // lookupCamera finds a configured camera or returns the 404 every camera route answers with.

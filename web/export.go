@@ -39,7 +39,6 @@ func (h *handlers) export(c echo.Context) error {
 	if err := plan.LoadInit(h.Config.Storage.Path, id); err != nil {
 		return err
 	}
-	h.audit(c, "export", id, plan.Start, plan.End)
 
 	hdr := c.Response().Header()
 	hdr.Set(echo.HeaderContentType, "video/mp4")
@@ -59,14 +58,14 @@ func (h *handlers) export(c echo.Context) error {
 		hdr.Set("X-Vigil-Truncated-At", plan.TruncatedAt.Format(playback.TimeFormat))
 	}
 	c.Response().WriteHeader(http.StatusOK)
-	if _, err := plan.WriteTo(sendfileWriter{c.Response()}, h.Config.Storage.Path); err != nil {
+	sent, err := plan.WriteTo(sendfileWriter{c.Response()}, h.Config.Storage.Path)
+	ev := auditEvent{action: "export", camera: id, start: plan.Start, end: plan.End, bytes: sent}
+	if err != nil {
 		// The status is sent: all that is left is to cut the download short, which the client sees as a
 		// truncated body against Content-Length, and to say why in the log.
 		h.log.Error("export cut short", "camera", id, "err", err)
+		ev.outcome, ev.detail = "partial", fmt.Sprintf("%d of %d bytes", sent, plan.Size)
 	}
+	h.audit(c, ev)
 	return nil
 }
-
-// audit is where every view and export will be written to the audit log once users and roles exist
-// (issue 5); until then it records nothing.
-func (h *handlers) audit(c echo.Context, action, camera string, start, end time.Time) {}

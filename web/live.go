@@ -1,11 +1,14 @@
 package web
 
 import (
+	"bytes"
 	"errors"
+	"io"
 	"net/http"
 	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -18,6 +21,9 @@ import (
 // (index.m3u8, <stream>_stream.m3u8, <prefix>_<stream>_init.mp4, …_seg<n>.mp4, …_part<n>.mp4) never
 // hold a slash, so no file of the main stream's can be taken for it.
 const liveSubDir = "sub/"
+
+// liveEntryPlaylist is the playlist a player starts a live view with.
+const liveEntryPlaylist = "index.m3u8"
 
 // liveHLS serves a camera's low-latency HLS: /live/{id}/index.m3u8 and the files it names from its main
 // stream, /live/{id}/sub/index.m3u8 and the files it names from its substream. A player asks for the grid's
@@ -44,7 +50,6 @@ func (h *handlers) liveHLS(c echo.Context) error {
 	default:
 		return apiError(http.StatusBadRequest, `quality must be "main" or "sub", not %q`, asked)
 	}
-	h.audit(c, "live", id, time.Time{}, time.Time{})
 	hasSub := cam.Substream != nil
 	if media.Quality(asked) == media.Substream && quality == media.MainStream && hasSub {
 		q := c.Request().URL.Query()
@@ -54,7 +59,11 @@ func (h *handlers) liveHLS(c echo.Context) error {
 	if !hasSub {
 		quality = media.MainStream // one muxer for both places
 	}
-	err = h.live.Handle(id, quality, c.Response(), c.Request())
+	if file == liveEntryPlaylist {
+		// A player asks for the multivariant playlist once per view; everything after it is the same view.
+		h.audit(c, auditEvent{action: "live", camera: id, detail: "quality " + string(quality)})
+	}
+	err = h.serveLive(c, id, quality, file)
 	switch {
 	case errors.Is(err, recorder.ErrNotLive):
 		return apiError(http.StatusServiceUnavailable, "camera %q is not online", id)
@@ -65,3 +74,65 @@ func (h *handlers) liveHLS(c echo.Context) error {
 	}
 	return err
 }
+
+// serveLive hands the request to the camera's muxer. A playlist fetched with a signed link is rewritten so
+// every URI in it carries a fresh link: a player without a cookie could not fetch the next file otherwise.
+func (h *handlers) serveLive(c echo.Context, id string, quality media.Quality, file string) error {
+	suffix, err := h.passLink(c, id)
+	if err != nil {
+		return err
+	}
+	if suffix == "" || !strings.HasSuffix(file, ".m3u8") {
+		return h.live.Handle(id, quality, c.Response(), c.Request())
+	}
+	rec := &bufferedResponse{header: http.Header{}, code: http.StatusOK}
+	if err := h.live.Handle(id, quality, rec, c.Request()); err != nil {
+		return err
+	}
+	body := appendToURIs(rec.body.String(), strings.TrimPrefix(suffix, "?"))
+	hdr := c.Response().Header()
+	for k, v := range rec.header {
+		hdr[k] = v
+	}
+	hdr.Set(echo.HeaderContentLength, strconv.Itoa(len(body)))
+	c.Response().WriteHeader(rec.code)
+	_, err = io.WriteString(c.Response(), body)
+	return err
+}
+
+var uriAttribute = regexp.MustCompile(`URI="([^"]*)"`)
+
+// appendToURIs adds the query parameter param (k=v) to every URI of an HLS playlist: the lines that name a
+// file, and the URI="…" attributes of tags (EXT-X-MAP, EXT-X-PART, EXT-X-PRELOAD-HINT, EXT-X-MEDIA,
+// EXT-X-RENDITION-REPORT).
+func appendToURIs(playlist, param string) string {
+	with := func(uri string) string {
+		if strings.Contains(uri, "?") {
+			return uri + "&" + param
+		}
+		return uri + "?" + param
+	}
+	lines := strings.Split(playlist, "\n")
+	for i, line := range lines {
+		switch {
+		case strings.HasPrefix(line, "#"):
+			lines[i] = uriAttribute.ReplaceAllStringFunc(line, func(m string) string {
+				return `URI="` + with(m[len(`URI="`):len(m)-1]) + `"`
+			})
+		case strings.TrimSpace(line) != "":
+			lines[i] = with(strings.TrimRight(line, "\r"))
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// bufferedResponse holds a muxer's answer so it can be rewritten before it is sent.
+type bufferedResponse struct {
+	header http.Header
+	code   int
+	body   bytes.Buffer
+}
+
+func (b *bufferedResponse) Header() http.Header         { return b.header }
+func (b *bufferedResponse) Write(p []byte) (int, error) { return b.body.Write(p) }
+func (b *bufferedResponse) WriteHeader(code int)        { b.code = code }

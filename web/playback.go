@@ -14,6 +14,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"vigil/auth"
 	"vigil/playback"
 	"vigil/store"
 )
@@ -31,7 +32,11 @@ func (h *handlers) playlist(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	uri := func(s *store.Segment) string { return recordingsPrefix + filepath.ToSlash(s.Path) }
+	suffix, err := h.passLink(c, q.camera)
+	if err != nil {
+		return err
+	}
+	uri := func(s *store.Segment) string { return recordingsPrefix + filepath.ToSlash(s.Path) + suffix }
 	body, err := playback.Playlist(q.segs, q.t0, q.t1, uri, h.loc)
 	if errors.Is(err, playback.ErrNoFootage) {
 		return noFootage(q)
@@ -39,7 +44,7 @@ func (h *handlers) playlist(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	h.audit(c, "playback", q.camera, q.t0, q.t1)
+	h.audit(c, auditEvent{action: "playback", camera: q.camera, start: q.t0, end: q.t1})
 	// A range that reaches the segment being written grows; never let a cache keep an old one.
 	c.Response().Header().Set("Cache-Control", "no-cache")
 	return c.Blob(http.StatusOK, "application/vnd.apple.mpegurl", body)
@@ -58,6 +63,9 @@ func (h *handlers) recordingFile(c echo.Context) error {
 		return apiError(http.StatusNotFound, "no recording %q", rel)
 	}
 	if err != nil {
+		return err
+	}
+	if err := h.mayRecording(c, seg); err != nil {
 		return err
 	}
 	f, err := os.Open(filepath.Join(h.Config.Storage.Path, seg.Path))
@@ -83,6 +91,43 @@ func (h *handlers) recordingFile(c echo.Context) error {
 	}
 	http.ServeContent(sendfileWriter{c.Response()}, c.Request(), path.Base(rel), st.ModTime(), f)
 	return nil
+}
+
+// mayRecording checks a segment file against the principal: its camera's facility, and the footage window.
+// A signed link names one camera: it opens that camera's files only.
+func (h *handlers) mayRecording(c echo.Context, seg *store.Segment) error {
+	if err := h.mayCamera(c, principal(c), auth.Playback, seg.CameraID); err != nil {
+		return err
+	}
+	if linked, _ := c.Get(linkKey).(string); linked != "" && linked != seg.CameraID {
+		return apiError(http.StatusForbidden, "this link is for camera %q", linked)
+	}
+	w := principal(c).FootageWindow(h.cameraFacility(seg.CameraID))
+	// A file that overlaps the window is served whole: its fragments outside are not listed by the
+	// playlists the principal gets, and cutting files would mean re-muxing them.
+	overlaps := (w.From.IsZero() || seg.End > w.From.UnixNano()) && (w.Until.IsZero() || seg.Start < w.Until.UnixNano())
+	if !overlaps {
+		return apiError(http.StatusForbidden, "this recording lies outside the footage you may see")
+	}
+	return nil
+}
+
+// passLink is what a playlist served to a signed link appends to the URIs it lists, so the player's next
+// requests carry a fresh link; "" for a request with a session or token, which the player sends again.
+func (h *handlers) passLink(c echo.Context, camera string) (string, error) {
+	if linked, _ := c.Get(linkKey).(string); linked == "" {
+		return "", nil
+	}
+	link, err := h.Auth.SignLink(c.Request().Context(), principal(c), camera)
+	if err != nil {
+		return "", err
+	}
+	return "?" + linkParam + "=" + link, nil
+}
+
+func (h *handlers) cameraFacility(camera string) string {
+	s, _ := h.Recorder.Camera(camera)
+	return s.Facility
 }
 
 // sendfileWriter lets http.ServeContent reach net/http's sendfile path (the file's bytes go from the page

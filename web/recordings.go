@@ -53,7 +53,8 @@ type rangeQuery struct {
 	segs   []*store.Segment
 }
 
-// queryRange checks the camera (404) and then the range (400), and reads the overlapping segments, with
+// queryRange checks the camera (404) and then the range (400), narrows it to the footage the principal may
+// see (403 when none), and reads the overlapping segments, with
 // their fragment maps if asked.
 func (h *handlers) queryRange(c echo.Context, limit rangeLimit, withFragments bool) (*rangeQuery, error) {
 	q := &rangeQuery{camera: c.Param("id")}
@@ -62,6 +63,9 @@ func (h *handlers) queryRange(c echo.Context, limit rangeLimit, withFragments bo
 	}
 	var err error
 	if q.t0, q.t1, err = h.parseRange(c, limit); err != nil {
+		return nil, err
+	}
+	if q.t0, q.t1, err = h.footageWindow(c, q.camera, q.t0, q.t1); err != nil {
 		return nil, err
 	}
 	q.segs, err = h.Store.SegmentsOverlapping(c.Request().Context(), q.camera, q.t0.UnixNano(), q.t1.UnixNano(), withFragments)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"vigil/auth"
 	"vigil/config"
 	"vigil/registry"
 	"vigil/store"
@@ -129,15 +130,19 @@ func (h *handlers) regFacilities(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := make([]registryFacility, len(sums))
+	p := principal(c)
+	out := make([]registryFacility, 0, len(sums))
 	for i, s := range sums {
+		if !p.CanAt(auth.RegistryRead, s.Facility.ID) {
+			continue
+		}
 		v := h.registryFacility(s.Facility, s.Cameras)
 		if s.Primary != nil {
 			p := h.registryContact(*s.Primary)
 			v.PrimaryContact = &p
 		}
 		v.ContactCount = &sums[i].Contacts
-		out[i] = v
+		out = append(out, v)
 	}
 	return c.JSON(http.StatusOK, map[string]any{"facilities": out})
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"vigil/auth"
 	"vigil/config"
 	"vigil/playback"
 	"vigil/recorder"
@@ -25,6 +26,10 @@ type Server struct {
 	Config   *config.Config
 	Store    *store.Store
 	Recorder *recorder.Recorder
+	// Auth signs people and machines in; every route but the login form goes through it.
+	Auth *auth.Service
+	// Upstream reports the RTSP re-stream and the push publishers for the status feed; nil when off.
+	Upstream UpstreamReporter
 	// Log defaults to slog.Default().
 	Log     *slog.Logger
 	Version string
@@ -38,7 +43,7 @@ const shutdownGrace = 5 * time.Second
 func (s *Server) Handler() http.Handler { return s.newEcho() }
 
 func (s *Server) newEcho() *echo.Echo {
-	h := &handlers{Server: s, log: s.logger(), loc: s.location()}
+	h := &handlers{Server: s, log: s.logger(), loc: s.location(), rules: map[string]access{}}
 	assets, err := uiAssets()
 	if err != nil {
 		// The files are compiled in: a failure to read them is a broken build, and the API still works.
@@ -48,6 +53,9 @@ func (s *Server) newEcho() *echo.Echo {
 	h.live = &playback.Live{Subscribe: s.Recorder.Subscribe, Log: h.log}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
+	// The address in the audit log and the login limits is the connection's own: X-Forwarded-For is whatever
+	// the client wants it to be.
+	e.IPExtractor = echo.ExtractIPDirect()
 	e.HTTPErrorHandler = h.handleError
 	// The request log is outermost so it sees the status of every answer, including recovered panics.
 	e.Use(h.logRequests, h.recoverPanics, h.refuseCrossSite)
@@ -55,51 +63,74 @@ func (s *Server) newEcho() *echo.Echo {
 	return e
 }
 
-// routes is the one place where routes are registered.
+// routes is the one place where routes are registered, each with what it requires (auth.go). Signed links
+// (media) work only on the HLS routes; province-wide answers need every facility (everywhere).
 func (h *handlers) routes(e *echo.Echo) {
-	api := e.Group("/api/v1")
-	api.GET("/health", h.health)
-	api.GET("/settings", h.settings)
-	api.GET("/cameras", h.cameras)
-	api.GET("/cameras/:id", h.camera)
-	api.GET("/cameras/:id/recordings", h.recordings)
-	api.GET("/cameras/:id/timeline", h.timeline)
-	api.GET("/cameras/:id/export.mp4", h.export)
-	api.GET("/province", h.regProvince)
-	api.GET("/provinces", h.regProvinces)
-	api.GET("/facilities", h.regFacilities)
-	api.POST("/facilities", h.regCreateFacility)
-	api.GET("/facilities/:id", h.regFacility)
-	api.PUT("/facilities/:id", h.regUpdateFacility)
-	api.DELETE("/facilities/:id", h.regDeleteFacility)
-	api.GET("/facilities/:id/contacts", h.regContacts)
-	api.POST("/facilities/:id/contacts", h.regAddContact)
-	api.PUT("/facilities/:id/contacts/:contact", h.regUpdateContact)
-	api.DELETE("/facilities/:id/contacts/:contact", h.regDeleteContact)
-	api.GET("/contacts", h.regSearch)
-	api.GET("/contacts/export.csv", h.regExportCSV)
-	api.GET("/contacts/export.xlsx", h.regExportXLSX)
-	api.POST("/contacts/import", h.regImport)
-	api.GET("/uptime", h.uptime)
-	api.GET("/alerts", h.alerts)
-	api.GET("/dashboard", h.dashboard)
+	type r = access
+	add := func(method, path string, a access, fn echo.HandlerFunc) { h.add(e, method, path, a, fn) }
+	const api = "/api/v1"
+	get, post, put, del := http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete
+
+	add(get, api+"/health", r{public: true}, h.health)
+	add(post, api+"/auth/login", r{public: true}, h.login)
+	add(post, api+"/auth/logout", r{signedIn: true}, h.logout)
+	add(get, api+"/auth/me", r{signedIn: true}, h.me)
+	add(get, api+"/settings", r{signedIn: true}, h.settings)
+
+	// Cameras are listed to whoever may watch or play back any (the handlers filter by facility).
+	add(get, api+"/cameras", r{signedIn: true}, h.cameras)
+	add(get, api+"/cameras/:id", r{signedIn: true}, h.camera)
+	add(get, api+"/cameras/:id/recordings", r{perm: auth.Playback, scope: cameraParam}, h.recordings)
+	add(get, api+"/cameras/:id/timeline", r{perm: auth.Playback, scope: cameraParam}, h.timeline)
+	add(get, api+"/cameras/:id/export.mp4", r{perm: auth.Export, scope: cameraParam}, h.export)
+	add(get, api+"/cameras/:id/links", r{perm: auth.Live, scope: cameraParam}, h.mediaLinks)
+
+	add(get, api+"/province", r{perm: auth.RegistryRead}, h.regProvince)
+	add(get, api+"/provinces", r{perm: auth.RegistryRead}, h.regProvinces)
+	add(get, api+"/facilities", r{perm: auth.RegistryRead, scope: anyFacility}, h.regFacilities)
+	add(post, api+"/facilities", r{perm: auth.RegistryWrite, scope: everywhere, audit: "registry.change"}, h.regCreateFacility)
+	add(get, api+"/facilities/:id", r{perm: auth.RegistryRead, scope: facilityParam}, h.regFacility)
+	add(put, api+"/facilities/:id", r{perm: auth.RegistryWrite, scope: facilityParam, audit: "registry.change"}, h.regUpdateFacility)
+	add(del, api+"/facilities/:id", r{perm: auth.RegistryWrite, scope: facilityParam, audit: "registry.change"}, h.regDeleteFacility)
+	add(get, api+"/facilities/:id/contacts", r{perm: auth.RegistryRead, scope: facilityParam}, h.regContacts)
+	add(post, api+"/facilities/:id/contacts", r{perm: auth.RegistryWrite, scope: facilityParam, audit: "registry.change"}, h.regAddContact)
+	add(put, api+"/facilities/:id/contacts/:contact", r{perm: auth.RegistryWrite, scope: facilityParam, audit: "registry.change"}, h.regUpdateContact)
+	add(del, api+"/facilities/:id/contacts/:contact", r{perm: auth.RegistryWrite, scope: facilityParam, audit: "registry.change"}, h.regDeleteContact)
+	add(get, api+"/contacts", r{perm: auth.RegistryRead, scope: everywhere}, h.regSearch)
+	add(get, api+"/contacts/export.csv", r{perm: auth.RegistryRead, scope: everywhere, audit: "registry.export"}, h.regExportCSV)
+	add(get, api+"/contacts/export.xlsx", r{perm: auth.RegistryRead, scope: everywhere, audit: "registry.export"}, h.regExportXLSX)
+	add(post, api+"/contacts/import", r{perm: auth.RegistryWrite, scope: everywhere, audit: "registry.import"}, h.regImport)
+
+	add(get, api+"/uptime", r{perm: auth.Continuity, scope: everywhere}, h.uptime)
+	add(get, api+"/alerts", r{perm: auth.Continuity, scope: everywhere}, h.alerts)
+	add(get, api+"/dashboard", r{perm: auth.Continuity, scope: everywhere}, h.dashboard)
 	sv := h.newSurveyAPI()
-	api.POST("/survey", sv.start)
-	api.GET("/survey/latest", sv.latest)
-	api.GET("/survey/latest/report.csv", sv.reportCSV)
-	api.GET("/survey/latest/report.xlsx", sv.reportXLSX)
-	e.GET("/playback/:id/index.m3u8", h.playlist)
-	e.GET("/live/:id/*", h.liveHLS)
-	e.GET(recordingsPrefix+"*", h.recordingFile)
-	e.GET("/metrics", echo.WrapHandler(h.metricsHandler()))
-	e.GET("/ui/*", h.uiFile)
-	e.GET("/", h.uiPage)
-	e.GET("/camera/:id", h.uiPage)
-	e.GET("/dashboard", h.uiPage)
-	e.GET("/facilities", h.uiPage)
-	e.GET("/facilities/:id", h.uiPage)
-	e.GET("/survey", h.uiPage)
-	e.GET("/continuity", h.uiPage)
+	add(post, api+"/survey", r{perm: auth.Survey, scope: everywhere}, sv.start)
+	add(get, api+"/survey/latest", r{perm: auth.Survey, scope: everywhere}, sv.latest)
+	add(get, api+"/survey/latest/report.csv", r{perm: auth.Survey, scope: everywhere}, sv.reportCSV)
+	add(get, api+"/survey/latest/report.xlsx", r{perm: auth.Survey, scope: everywhere}, sv.reportXLSX)
+
+	add(get, api+"/users", r{perm: auth.Users}, h.users)
+	add(post, api+"/users", r{perm: auth.Users}, h.createUser)
+	add(put, api+"/users/:username", r{perm: auth.Users}, h.updateUser)
+	add(post, api+"/users/:username/password", r{perm: auth.Users}, h.resetPassword)
+	add(get, api+"/tokens", r{perm: auth.Users}, h.tokens)
+	add(post, api+"/tokens", r{perm: auth.Users}, h.createToken)
+	add(del, api+"/tokens/:id", r{perm: auth.Users}, h.revokeToken)
+	add(get, api+"/audit", r{perm: auth.Audit}, h.auditList)
+	add(get, api+"/audit/export.csv", r{perm: auth.Audit}, h.auditExportCSV)
+	add(get, api+"/upstream/status", r{perm: auth.Upstream, scope: anyFacility}, h.upstreamStatus)
+
+	add(get, "/playback/:id/index.m3u8", r{perm: auth.Playback, scope: cameraParam, media: true}, h.playlist)
+	add(get, "/live/:id/*", r{perm: auth.Live, scope: cameraParam, media: true}, h.liveHLS)
+	add(get, recordingsPrefix+"*", r{perm: auth.Playback, scope: inHandler, media: true}, h.recordingFile)
+	add(get, "/metrics", r{perm: auth.Metrics}, echo.WrapHandler(h.metricsHandler()))
+
+	add(get, "/ui/*", r{public: true}, h.uiFile)
+	add(get, "/login", r{public: true}, h.uiPage)
+	for _, page := range []string{"/", "/camera/:id", "/dashboard", "/facilities", "/facilities/:id", "/survey", "/continuity", "/users", "/audit"} {
+		add(get, page, r{page: true}, h.uiPage)
+	}
 }
 
 // ListenAndServe serves on addr until ctx is done, then shuts down gracefully, giving in-flight requests
@@ -123,6 +154,7 @@ func (s *Server) ListenAndServe(ctx context.Context, addr string, ready func(net
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
+	go s.housekeep(ctx)
 	select {
 	case err := <-served:
 		return err
@@ -172,4 +204,6 @@ type handlers struct {
 	loc  *time.Location
 	live *playback.Live
 	ui   map[string]uiAsset
+	// rules is every route's access rule by "METHOD path", for the route walk test.
+	rules map[string]access
 }

@@ -55,7 +55,7 @@ func (sv *surveyAPI) start(c echo.Context) error {
 			p.RunID, p.Done, p.Cameras)
 	}
 	scope := survey.Scope(facility, camera)
-	run, err := survey.StartRun(c.Request().Context(), h.Store, scope, "api", h.Config.Survey.Duration, h.Config.Survey.Minimum)
+	run, err := survey.StartRun(c.Request().Context(), h.Store, scope, principal(c).Actor(), h.Config.Survey.Duration, h.Config.Survey.Minimum)
 	if err != nil {
 		return err
 	}
@@ -63,7 +63,7 @@ func (sv *surveyAPI) start(c echo.Context) error {
 	sv.running = &surveyProgress{RunID: run.ID, Scope: scope, Started: h.apiTime(started), Cameras: len(cams)}
 	go sv.run(cams, run)
 	// A survey reads every camera's picture, though it shows none: who asked for it belongs in the audit log.
-	h.audit(c, "survey", camera, started, started)
+	h.audit(c, auditEvent{action: "survey", camera: camera, detail: fmt.Sprintf("scope %s, %d cameras", scope, len(cams))})
 	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/survey/latest")
 	return c.JSON(http.StatusAccepted, map[string]any{
 		"run_id": run.ID, "scope": scope, "cameras": len(cams), "status": "running",

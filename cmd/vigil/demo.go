@@ -1,14 +1,18 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
 	"time"
 
+	"vigil/auth"
 	"vigil/config"
 	"vigil/simcam"
+	"vigil/store"
 )
 
 // demoCameras are the simulated cameras of `vigil demo`: two facilities, every codec the recorder handles.
@@ -97,5 +101,24 @@ func cmdDemo(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "vigil demo: %d simulated cameras on rtsp://%s\n", len(demoCameras), cams.Addr())
-	return serve(cfg, log, stdout, nil)
+	return serve(cfg, log, stdout, serveHooks{beforeServe: demoAdmin})
+}
+
+// demoAdmin gives the demo's admin a new random password at every start and prints it: the demo has no
+// install step where a first admin would be made, and a fixed password would be a known one.
+func demoAdmin(ctx context.Context, st *store.Store, a *auth.Service, _ *config.Config, stdout io.Writer) error {
+	const name = "admin"
+	var pw string
+	_, err := st.UserByName(ctx, name)
+	switch {
+	case errors.Is(err, store.ErrUserNotFound):
+		pw, err = a.AddUser(ctx, auth.Account{Username: name, Name: "Quản trị (demo)", Role: auth.Admin}, "", func(string) bool { return false })
+	case err == nil:
+		pw, err = a.SetPassword(ctx, name, "")
+	}
+	if err != nil {
+		return fmt.Errorf("demo admin: %w", err)
+	}
+	fmt.Fprintf(stdout, "vigil demo: sign in as %q with the one-time password: %s\n", name, pw)
+	return nil
 }

@@ -5,6 +5,8 @@
 //	vigil check-config FILE         validate a config: one "file:line: field: problem" per line
 //	vigil reindex --config FILE     rebuild the index's segment rows from the files alone
 //	vigil survey --config FILE      read every camera, assess it against the province's minimum, report
+//	vigil user add|passwd|…         manage users; the first admin is made this way
+//	vigil token add                 an API token for the central system or a script
 //	vigil version
 package main
 
@@ -24,6 +26,7 @@ import (
 	"strings"
 	"syscall"
 
+	"vigil/auth"
 	"vigil/config"
 	"vigil/continuity"
 	"vigil/recorder"
@@ -41,6 +44,8 @@ const usage = `usage:
   vigil reindex --config FILE               rebuild the segment index from the files
   vigil survey --config FILE [--facility ID] [--camera ID] [--duration 10s] [--out report.xlsx|report.csv]
                                             survey the cameras and assess them against the minimum
+  vigil user add|passwd|disable|enable|list  manage who signs in (vigil user for details)
+  vigil token add                           make an API token for a machine (the central system, scripts)
   vigil version
 `
 
@@ -66,6 +71,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdReindex(rest, stdout, stderr)
 	case "survey":
 		err = cmdSurvey(rest, stdout, stderr)
+	case "user":
+		err = cmdUser(rest, os.Stdin, stdout, stderr)
+	case "token":
+		err = cmdToken(rest, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintf(stdout, "vigil %s\n", version)
 	case "help", "--help", "-h":
@@ -195,17 +204,33 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	return serve(cfg, log, stdout, nil)
+	return serve(cfg, log, stdout, serveHooks{beforeServe: auditConfigFile})
+}
+
+// serveHooks let the demo and tests step into serve.
+type serveHooks struct {
+	// beforeServe runs once the store is open and the registry seeded, before anything is served.
+	beforeServe func(ctx context.Context, st *store.Store, a *auth.Service, cfg *config.Config, stdout io.Writer) error
+	onReady     func(url string)
 }
 
 // serve records cfg's cameras and serves the API until SIGINT or SIGTERM.
-func serve(cfg *config.Config, log *slog.Logger, stdout io.Writer, onReady func(url string)) error {
+func serve(cfg *config.Config, log *slog.Logger, stdout io.Writer, hooks serveHooks) error {
 	st, err := openStore(cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	if err := seedRegistry(st, cfg, log); err != nil {
+		return err
+	}
+	authSvc := &auth.Service{Store: st, Config: cfg.Auth}
+	if hooks.beforeServe != nil {
+		if err := hooks.beforeServe(context.Background(), st, authSvc, cfg, stdout); err != nil {
+			return err
+		}
+	}
+	if err := hintFirstAdmin(st, cfg, stdout); err != nil {
 		return err
 	}
 	rec := &recorder.Recorder{Config: cfg, Store: st, Log: log}
@@ -218,18 +243,41 @@ func serve(cfg *config.Config, log *slog.Logger, stdout io.Writer, onReady func(
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	srv := &web.Server{Config: cfg, Store: st, Recorder: rec, Log: log, Version: version}
+	srv := &web.Server{Config: cfg, Store: st, Recorder: rec, Auth: authSvc, Log: log, Version: version}
 	err = srv.ListenAndServe(ctx, cfg.Listen, func(a net.Addr) {
 		url := "http://" + a.String() + "/"
 		fmt.Fprintf(stdout, "vigil %s: recording %d cameras into %s; web server at %s\n",
 			version, len(cfg.Cameras), cfg.Storage.Path, url)
-		if onReady != nil {
-			onReady(url)
+		if hooks.onReady != nil {
+			hooks.onReady(url)
 		}
 	})
 	stop()
 	// The engine stops first, so it does not take the recorder's own shutdown for outages.
 	return errors.Join(err, alerts.Close(), rec.Close())
+}
+
+// hintFirstAdmin says how to make the first user when there is none: nobody could sign in otherwise.
+func hintFirstAdmin(st *store.Store, cfg *config.Config, stdout io.Writer) error {
+	n, err := st.CountUsers(context.Background())
+	if err != nil || n > 0 {
+		return err
+	}
+	where := "--config " + cfg.File
+	if cfg.File == "" {
+		where = "--data " + cfg.Storage.Path
+	}
+	fmt.Fprintf(stdout, "vigil: no users yet; create the first admin with:\n  vigil user add %s --role admin admin\n", where)
+	return nil
+}
+
+// auditConfigFile writes a config.change audit event when the file differs from the last start's.
+func auditConfigFile(ctx context.Context, st *store.Store, _ *auth.Service, cfg *config.Config, _ io.Writer) error {
+	data, err := os.ReadFile(cfg.File)
+	if err != nil {
+		return err
+	}
+	return web.AuditConfig(ctx, st, cfg, data)
 }
 
 // servePprof serves the profiles on their own listener, apart from the API and whatever guards it.

@@ -1,5 +1,7 @@
 // The server's HTTP API: types of its answers, the URLs the players load, and a fetch that turns any
-// failure into an ApiError carrying the server's own message.
+// failure into an ApiError carrying the server's own message. It is also the one place that knows the
+// session's rules: every request that changes something carries the anti-forgery token, and a 401 (the
+// session ended) sends the user to sign in again and come back.
 import { t } from "./i18n";
 import { rfc3339 } from "./zone";
 
@@ -72,6 +74,8 @@ export class ApiError extends Error {
     readonly fields: FieldProblem[] = [],
     /** the rows of a refused import, if any */
     readonly rows: RowProblem[] = [],
+    /** seconds until a locked-out sign-in may be tried again (429), 0 if not said */
+    readonly retryAfter = 0,
   ) {
     super(message);
   }
@@ -82,39 +86,94 @@ export async function errorOf(res: Response): Promise<ApiError> {
   let message = "";
   let fields: FieldProblem[] = [];
   let rows: RowProblem[] = [];
+  let retryAfter = Number(res.headers.get("Retry-After")) || 0;
   try {
     const body: unknown = await res.json();
     if (body && typeof body === "object") {
       if ("error" in body && typeof body.error === "string") message = body.error;
       if ("fields" in body && Array.isArray(body.fields)) fields = body.fields as FieldProblem[];
       if ("rows" in body && Array.isArray(body.rows)) rows = body.rows as RowProblem[];
+      if ("retry_after" in body && typeof body.retry_after === "number") retryAfter = body.retry_after;
     }
   } catch {
     /* not JSON: fall back to the status */
   }
   return new ApiError(res.status, message || t("err.http", { status: `${res.status} ${res.statusText}`.trim() }),
-    fields, rows);
+    fields, rows, retryAfter);
 }
 
-export async function getJSON<T>(path: string, signal?: AbortSignal): Promise<T> {
-  let res: Response;
+// ---- the session ----
+
+/** What a 401 does: send the user to sign in (any page of the UI), or let the caller handle it (signing in). */
+export type OnUnauthorized = "login" | "throw";
+
+export interface RequestOptions {
+  signal?: AbortSignal;
+  onUnauthorized?: OnUnauthorized;
+}
+
+// The session's anti-forgery token: the server refuses any POST, PUT or DELETE without it (403), so a page
+// of another site cannot act with the user's cookie. It comes with /auth/me and with the login answer.
+let csrfToken = "";
+
+export function setCsrfToken(token: string): void {
+  csrfToken = token;
+}
+
+/**
+ * The sign-in page's address that comes back to next afterwards. next is the path and query of a page of
+ * this site; the login page checks it again (safeNext) before following it.
+ */
+export function loginHref(next: string): string {
+  const lang = new URLSearchParams(location.search).get("lang");
+  const params = new URLSearchParams();
+  if (next && next !== "/") params.set("next", next);
+  if (lang) params.set("lang", lang);
+  const query = params.toString();
+  return "/login" + (query ? `?${query}` : "");
+}
+
+/**
+ * Where to go after signing in: next only if it is a path of this site. "//host" and "/\\host" (a backslash) are
+ * other sites to a browser, and anything that resolves elsewhere is refused, so a crafted link cannot use
+ * the login page to send someone away.
+ */
+export function safeNext(next: string | null): string {
+  if (!next || !next.startsWith("/") || next.startsWith("//") || next.startsWith("/\\")) return "/";
+  let url: URL;
   try {
-    res = await fetch(path, { signal, headers: { Accept: "application/json" } });
-  } catch (err) {
-    if (signal?.aborted) throw err;
-    throw new ApiError(0, t("err.network"));
+    url = new URL(next, location.origin);
+  } catch {
+    return "/";
   }
-  if (!res.ok) throw await errorOf(res);
+  if (url.origin !== location.origin || url.pathname === "/login") return "/";
+  return url.pathname + url.search + url.hash;
+}
+
+let leaving = false;
+
+/** The session ended: sign in again, then come back to this page. Many failing requests leave once. */
+export function signInAgain(): void {
+  if (leaving) return;
+  leaving = true;
+  location.assign(loginHref(location.pathname + location.search));
+}
+
+// ---- requests ----
+
+export async function getJSON<T>(path: string, signal?: AbortSignal, opts: RequestOptions = {}): Promise<T> {
+  const res = await request(path, { signal, headers: { Accept: "application/json" } }, { ...opts, signal });
   return (await res.json()) as T;
 }
 
 /** Sends a JSON body (or none) with another method than GET; resolves with the answer, null for 204. */
-export async function sendJSON<T>(method: "POST" | "PUT" | "DELETE", path: string, body?: unknown): Promise<T | null> {
+export async function sendJSON<T>(method: "POST" | "PUT" | "DELETE", path: string, body?: unknown,
+  opts: RequestOptions = {}): Promise<T | null> {
   return send<T>(path, {
     method,
     headers: body === undefined ? { Accept: "application/json" } : { Accept: "application/json", "Content-Type": "application/json" },
     body: body === undefined ? undefined : JSON.stringify(body),
-  });
+  }, opts);
 }
 
 /** Posts a multipart form (a file upload). */
@@ -122,16 +181,31 @@ export async function postForm<T>(path: string, form: FormData): Promise<T | nul
   return send<T>(path, { method: "POST", headers: { Accept: "application/json" }, body: form });
 }
 
-async function send<T>(path: string, init: RequestInit): Promise<T | null> {
-  let res: Response;
-  try {
-    res = await fetch(path, init);
-  } catch {
-    throw new ApiError(0, t("err.network"));
-  }
-  if (!res.ok) throw await errorOf(res);
+async function send<T>(path: string, init: RequestInit, opts: RequestOptions = {}): Promise<T | null> {
+  const res = await request(path, init, opts);
   if (res.status === 204) return null;
   return (await res.json()) as T;
+}
+
+/** Every call of the API goes through here: the token on changes, network and HTTP failures as ApiError. */
+async function request(path: string, init: RequestInit, opts: RequestOptions): Promise<Response> {
+  const method = (init.method ?? "GET").toUpperCase();
+  const headers = new Headers(init.headers);
+  if (method !== "GET" && method !== "HEAD" && csrfToken) headers.set("X-CSRF-Token", csrfToken);
+  let res: Response;
+  try {
+    res = await fetch(path, { ...init, headers, credentials: "same-origin" });
+  } catch (err) {
+    if (opts.signal?.aborted) throw err;
+    throw new ApiError(0, t("err.network"));
+  }
+  if (res.ok) return res;
+  const err = await errorOf(res);
+  if (res.status === 401 && (opts.onUnauthorized ?? "login") === "login") {
+    signInAgain();
+    throw new ApiError(401, t("auth.expired"));
+  }
+  throw err;
 }
 
 /** Encodes a query value; ":" stays readable, "+" becomes %2B (a bare "+" would mean a space). */
@@ -179,7 +253,41 @@ export const urls = {
     (period === "custom" && startMs !== undefined && endMs !== undefined ? `&${wholeRange(startMs, endMs)}` : ""),
   alerts: (state: "open" | "closed" | "all", startMs: number, endMs: number) =>
     `/api/v1/alerts?state=${state}&${wholeRange(startMs, endMs)}`,
+
+  login: () => "/api/v1/auth/login",
+  logout: () => "/api/v1/auth/logout",
+  me: () => "/api/v1/auth/me",
+  users: () => "/api/v1/users",
+  user: (username: string) => `/api/v1/users/${path(username)}`,
+  userPassword: (username: string) => `/api/v1/users/${path(username)}/password`,
+  tokens: () => "/api/v1/tokens",
+  token: (id: string) => `/api/v1/tokens/${path(id)}`,
+  audit: (filter: AuditFilter, before?: string | number | null, limit = 100) =>
+    `/api/v1/audit${auditQuery(filter, { before: before === null || before === undefined ? "" : String(before), limit: String(limit) })}`,
+  auditCSV: (filter: AuditFilter) => `/api/v1/audit/export.csv${auditQuery(filter, {})}`,
 };
+
+/** The audit log's filters, as the API names them; from and to are instants (epoch ms). */
+export interface AuditFilter {
+  from?: number | null;
+  to?: number | null;
+  actor?: string;
+  camera?: string;
+  action?: string;
+}
+
+function auditQuery(f: AuditFilter, extra: Record<string, string>): string {
+  const params: Record<string, string> = {
+    from: f.from === null || f.from === undefined ? "" : rfc3339(f.from),
+    to: f.to === null || f.to === undefined ? "" : rfc3339(f.to),
+    actor: f.actor ?? "",
+    camera: f.camera ?? "",
+    action: f.action ?? "",
+    ...extra,
+  };
+  const parts = Object.entries(params).filter(([, v]) => v !== "").map(([k, v]) => `${k}=${q(v)}`);
+  return parts.length ? `?${parts.join("&")}` : "";
+}
 
 function wholeRange(startMs: number, endMs: number): string {
   return `start=${q(rfc3339(startMs))}&end=${q(rfc3339(endMs))}`;
@@ -473,4 +581,80 @@ export function parseTime(s: string | undefined): number | null {
   if (!s) return null;
   const ms = Date.parse(s);
   return Number.isFinite(ms) ? ms : null;
+}
+
+// ---- users, sessions and the audit log ----
+
+export const roles = ["admin", "operator", "investigator", "facility", "viewer"] as const;
+export type Role = (typeof roles)[number];
+
+export type Permission =
+  | "live" | "playback" | "export" | "registry.read" | "registry.write" | "survey" | "continuity" | "users" | "audit"
+  | "metrics";
+
+/** Which facilities someone may see ("*": all of them) and, for an investigator, which footage (from/until). */
+export interface Grant {
+  facility: string;
+  from?: string;
+  until?: string;
+}
+
+/** The signed-in user. */
+export interface Me {
+  username: string;
+  name: string;
+  role: Role;
+  grants: Grant[];
+  permissions: Permission[];
+  csrf: string;
+}
+
+export interface User {
+  username: string;
+  name: string;
+  role: Role;
+  grants: Grant[];
+  disabled: boolean;
+  created: string;
+  last_login: string | null;
+  locked_until: string | null;
+}
+
+export interface Token {
+  id: string;
+  name: string;
+  role: Role;
+  grants: Grant[];
+  created: string;
+  created_by: string;
+  last_used: string | null;
+  last_used_from: string;
+  revoked: string | null;
+}
+
+export const auditActions = [
+  "login", "login_failed", "logout", "live", "playback", "export", "user.create", "user.update", "user.password",
+  "token.create", "token.revoke", "registry.change", "survey",
+] as const;
+
+export interface AuditEvent {
+  id: number | string;
+  at: string;
+  actor: string;
+  actor_kind: "user" | "token" | "system";
+  role: string;
+  address: string;
+  action: string;
+  camera: string;
+  facility: string;
+  start: string;
+  end: string;
+  bytes: number;
+  detail: string;
+  outcome: string;
+}
+
+export interface AuditPage {
+  events: AuditEvent[];
+  next_before: number | string | null;
 }

@@ -1,5 +1,7 @@
 // The camera view: one camera, live or recorded, with its controls, its timeline and export. The address
 // bar follows the second on screen (?t=), the speed and the selection, so the address is the share link.
+// What the user may do shapes it: live only (a viewer) has no timeline, no jump and no export; recordings
+// only (an investigator) has no way to live; without export there is no range selection.
 import { ApiError, getJSON, parseTime, urls, type Camera } from "./api";
 import { watchCameras } from "./cameras";
 import { h, relabel, setAttr, setText } from "./dom";
@@ -9,13 +11,20 @@ import { buildQuery, navigate, replaceQuery, type View } from "./nav";
 import { messageOf, showError, toast } from "./notice";
 import { Player, speeds, type Mode } from "./player";
 import { Timeline } from "./timeline";
+import { refusal } from "./page";
+import { can, currentUser } from "./session";
 import { formatDateTime, formatTime, parseRFC3339, parseTyped, rfc3339, startOfDay } from "./zone";
 
 // The address follows playback about once a second: often enough to share, rarely enough for browsers'
 // limits on history updates.
 const urlEveryMs = 1000;
+// Where someone who may not watch live starts when the address names no time: the last hour's footage.
+const noLiveStartMs = 3600_000;
 
 export function createCameraView(id: string, query: URLSearchParams): View {
+  const mayLive = can("live");
+  const mayPlayback = can("playback");
+  const mayExport = mayPlayback && can("export");
   let cam: Camera | null = null;
   let playerStatus: string | null = null;
   let lastUrlAt = 0;
@@ -79,16 +88,17 @@ export function createCameraView(id: string, query: URLSearchParams): View {
   });
   jumpInput.addEventListener("input", () => showJumpError(null));
 
-  const help = helpPanel(() => toggleHelp(false));
+  const help = helpPanel(() => toggleHelp(false), mayPlayback, mayLive, mayExport);
 
-  const timeline = new Timeline(id, {
+  // Live only: the timeline would show footage its user may not play, and its requests would be refused.
+  const timeline: Timeline | null = mayPlayback ? new Timeline(id, {
     seek: (ms) => player.playAt(ms),
     scrub: (ms) => {
       const loaded = player.loadedRange();
       if (player.mode === "playback" && loaded && ms >= loaded[0] && ms < loaded[1]) player.playAt(ms);
     },
     selectionChanged: () => updateUrl(true),
-  });
+  }, mayExport) : null;
 
   const player: Player = new Player(id, {
     onMode: (mode) => renderMode(mode),
@@ -99,11 +109,11 @@ export function createCameraView(id: string, query: URLSearchParams): View {
     onState: () => renderState(),
     onTime: (ms) => onTime(ms),
     onSeek: (ms) => {
-      timeline.reveal(ms);
+      timeline?.reveal(ms);
       onTime(ms);
       updateUrl(true);
     },
-  });
+  }, mayPlayback, mayLive);
   playerBox.append(player.video, statusEl);
   player.video.addEventListener("dblclick", () => fullscreen());
   player.video.addEventListener("click", () => player.togglePlay());
@@ -114,28 +124,32 @@ export function createCameraView(id: string, query: URLSearchParams): View {
     h("div", { class: "cam-head" }, camSelect, badge, info, h("span", { class: "spacer" }), modeEl),
     playerBox,
     h("div", { class: "controls" },
-      h("div", { class: "group" }, playBtn, stepBack, back10, fwd10, stepFwd, speed, goLive),
+      h("div", { class: "group" }, playBtn, ...(mayPlayback ? [stepBack, back10, fwd10, stepFwd, speed] : []),
+        mayLive ? goLive : null),
       clock,
-      jumpForm,
+      mayPlayback ? jumpForm : null,
       h("div", { class: "group" }, muteBtn, snapBtn, fullBtn, shareBtn, helpBtn),
     ),
-    timeline.el,
+    timeline?.el,
     help,
   );
 
   // ---- start from the address ----
   const selFrom = parseRFC3339(query.get("from") ?? "");
   const selTo = parseRFC3339(query.get("to") ?? "");
-  if (selFrom !== null && selTo !== null && selTo > selFrom) timeline.setSelection({ start: selFrom, end: selTo });
-  const rawT = query.get("t");
+  if (selFrom !== null && selTo !== null && selTo > selFrom) timeline?.setSelection({ start: selFrom, end: selTo });
+  // A shared link to a second of footage opens live for someone who may watch live only.
+  const rawT = mayPlayback ? query.get("t") : null;
   const startAt = rawT ? parseRFC3339(rawT) : null;
   if (rawT && startAt === null) showError("url", t("play.badT", { t: rawT }));
   if (startAt !== null) {
     player.playAt(startAt);
     const rate = Number(query.get("speed"));
     if ((speeds as readonly number[]).includes(rate)) player.setRate(rate);
-  } else {
+  } else if (mayLive) {
     player.goLive();
+  } else {
+    player.playAt(defaultPlaybackStart());
   }
   renderState();
   renderMode(player.mode);
@@ -156,16 +170,31 @@ export function createCameraView(id: string, query: URLSearchParams): View {
       if (destroyed) return;
       if (err instanceof ApiError && err.status === 404) {
         showNotFound();
+      } else if (err instanceof ApiError && err.status === 403) {
+        showRefused(err.message);
       } else {
         showError("camera", messageOf(err));
       }
     }
   }
 
+  /** A camera of a facility the user may not see: the server's reason in place of the picture. */
+  function showRefused(message: string): void {
+    stopMedia();
+    el.replaceChildren(refusal(message, { "data-camera": id }));
+  }
+
+  /** Stops the player and the timeline for good: the view shows no footage any more. */
+  function stopMedia(): void {
+    player.destroy();
+    timeline?.destroy();
+    // The player was already asking for the stream: its element goes, so no frame that arrives is shown.
+    player.video.remove();
+  }
+
   /** A camera that does not exist: nothing to play or draw, only the way back. */
   function showNotFound(): void {
-    player.destroy();
-    timeline.destroy();
+    stopMedia();
     el.replaceChildren(h("div", { class: "not-found", "data-testid": "camera-not-found" },
       h("h1", {}, t("cam.notFound", { id })),
       h("a", { href: "/", "data-testid": "back-to-wall", onclick: (e: Event) => {
@@ -220,7 +249,7 @@ export function createCameraView(id: string, query: URLSearchParams): View {
 
   function renderMode(mode: Mode): void {
     // Going live (by any way: the button, L, a click at now, catching up) brings the timeline to now.
-    if (mode === "live" && modeEl.dataset.mode !== "live") timeline.reveal(Date.now());
+    if (mode === "live" && modeEl.dataset.mode !== "live") timeline?.reveal(Date.now());
     modeEl.dataset.mode = mode;
     setAttr(modeEl, "data-i18n", mode === "live" ? "mode.live" : "mode.playback");
     setText(modeEl, t(mode === "live" ? "mode.live" : "mode.playback"));
@@ -259,7 +288,7 @@ export function createCameraView(id: string, query: URLSearchParams): View {
       setText(clock, formatDateTime(ms));
       clock.dataset.timeMs = String(Math.round(ms));
     }
-    timeline.setPlayhead(ms, player.mode === "live");
+    timeline?.setPlayhead(ms, player.mode === "live");
     if (ms !== null && player.mode === "playback") {
       const sec = Math.floor(ms / 1000);
       if (sec !== lastUrlSecond && performance.now() - lastUrlAt >= urlEveryMs) updateUrl(false);
@@ -270,7 +299,7 @@ export function createCameraView(id: string, query: URLSearchParams): View {
     if (destroyed) return;
     if (!force && performance.now() - lastUrlAt < urlEveryMs) return;
     const at = player.mode === "playback" ? player.wallTime() : null;
-    const sel = timeline.getSelection();
+    const sel = timeline?.getSelection() ?? null;
     lastUrlAt = performance.now();
     lastUrlSecond = at === null ? NaN : Math.floor(at / 1000);
     replaceQuery({
@@ -284,8 +313,23 @@ export function createCameraView(id: string, query: URLSearchParams): View {
   // ---- actions ----
 
   function toLive(): void {
+    if (!mayLive) return;
     player.goLive();
-    timeline.reveal(Date.now());
+    timeline?.reveal(Date.now());
+  }
+
+  /**
+   * Without live, a camera opens on recorded footage: the start of the user's footage window when their
+   * grant has one, else the last hour.
+   */
+  function defaultPlaybackStart(): number {
+    const now = Date.now();
+    const windows = (currentUser()?.grants ?? []).filter((g) => g.from || g.until);
+    const from = windows.map((g) => parseTime(g.from)).find((ms) => ms !== null);
+    if (from !== undefined && from !== null) return Math.min(from, now - noLiveStartMs);
+    const until = windows.map((g) => parseTime(g.until)).find((ms) => ms !== null);
+    if (until !== undefined && until !== null) return Math.min(until, now) - noLiveStartMs;
+    return now - noLiveStartMs;
   }
 
   function setSpeed(rate: number): void {
@@ -344,7 +388,7 @@ export function createCameraView(id: string, query: URLSearchParams): View {
 
   async function share(): Promise<void> {
     const at = player.wallTime();
-    const sel = timeline.getSelection();
+    const sel = timeline?.getSelection() ?? null;
     const lang = new URLSearchParams(location.search).get("lang");
     const link = location.origin + location.pathname + buildQuery({
       t: at === null ? null : rfc3339(at),
@@ -390,6 +434,8 @@ export function createCameraView(id: string, query: URLSearchParams): View {
     const target = e.target instanceof HTMLElement ? e.target : null;
     const typing = target?.closest("input, textarea, select, [contenteditable]");
     if (typing && e.key !== "Escape") return;
+    // Live only: the keys that move through the recording do nothing, rather than restart the stream.
+    if (!mayPlayback && !["l", "L", " ", "?", "Escape"].includes(e.key)) return;
     switch (e.key) {
       case " ":
         player.togglePlay();
@@ -414,15 +460,15 @@ export function createCameraView(id: string, query: URLSearchParams): View {
         break;
       case "+":
       case "=":
-        timeline.zoomBy(1);
+        timeline?.zoomBy(1);
         break;
       case "-":
       case "_":
-        timeline.zoomBy(-1);
+        timeline?.zoomBy(-1);
         break;
       case "Escape":
         if (!help.hidden) toggleHelp(false);
-        else timeline.clearSelection();
+        else timeline?.clearSelection();
         break;
       case "?":
         toggleHelp();
@@ -440,7 +486,7 @@ export function createCameraView(id: string, query: URLSearchParams): View {
       renderState();
       renderMode(player.mode);
       if (cam) setCamera(cam);
-      timeline.relabel();
+      timeline?.relabel();
       onTime(player.wallTime());
     },
     destroy() {
@@ -448,7 +494,7 @@ export function createCameraView(id: string, query: URLSearchParams): View {
       unwatch();
       document.removeEventListener("keydown", onKey);
       document.removeEventListener("fullscreenchange", renderState);
-      timeline.destroy();
+      timeline?.destroy();
       player.destroy();
       document.title = "vigil";
     },
@@ -482,19 +528,21 @@ function setButtonIcon(b: HTMLButtonElement, name: IconName, label: Key): void {
   if (b.title !== text) b.title = text;
 }
 
-function helpPanel(close: () => void): HTMLElement {
-  const rows: [string, Key][] = [
-    ["Space", "help.space"],
-    ["← →", "help.arrows"],
-    ["Shift + ← →", "help.shiftArrows"],
-    ["↑ ↓", "help.upDown"],
-    ["L", "help.l"],
-    ["+ −", "help.zoom"],
-    ["Esc", "help.escape"],
-    ["?", "help.question"],
+/** The keyboard help, listing only the keys that do something for this user. */
+function helpPanel(close: () => void, playback: boolean, live: boolean, exporting: boolean): HTMLElement {
+  const rows: [string, Key, boolean][] = [
+    ["Space", "help.space", true],
+    ["← →", "help.arrows", playback],
+    ["Shift + ← →", "help.shiftArrows", playback],
+    ["↑ ↓", "help.upDown", playback],
+    ["L", "help.l", live],
+    ["+ −", "help.zoom", playback],
+    ["Esc", "help.escape", exporting],
+    ["?", "help.question", true],
   ];
   const list = h("dl");
-  for (const [k, key] of rows) {
+  for (const [k, key, shown] of rows) {
+    if (!shown) continue;
     const kbd = k === "Space" ? h("kbd", { i18n: "key.space" }) : h("kbd", {}, k);
     list.append(h("dt", {}, kbd), h("dd", { i18n: key }));
   }
@@ -502,8 +550,8 @@ function helpPanel(close: () => void): HTMLElement {
     h("div", { class: "help-head" }, h("strong", { i18n: "help.title" }),
       h("button", { type: "button", class: "icon", i18nLabel: "help.close", onclick: close }, "×")),
     list,
-    h("p", { class: "help-note", i18n: "help.shiftDrag" }),
-    h("p", { class: "help-note", i18n: "help.drag" }),
+    exporting ? h("p", { class: "help-note", i18n: "help.shiftDrag" }) : null,
+    playback ? h("p", { class: "help-note", i18n: "help.drag" }) : null,
   );
 }
 

@@ -1,7 +1,8 @@
 // The facility registry: every quarantine facility with its primary contact, searched accent-insensitively;
 // one facility's details, cameras and contact persons; and the consolidated contact list the letter asks
 // for, downloaded as CSV or XLSX and imported back (a file with any bad row changes nothing, and every bad
-// row is listed with its line and field).
+// row is listed with its line and field). Someone who may read the registry but not change it (facility
+// staff) sees it all without the controls that change it.
 import {
   ApiError,
   getJSON,
@@ -37,6 +38,7 @@ import {
   telLink,
   type FormField,
 } from "./page";
+import { can } from "./session";
 import { formatDate, formatDateTime } from "./zone";
 
 const statuses = ["active", "suspended", "closed"] as const;
@@ -98,7 +100,8 @@ export function createFacilities(query: URLSearchParams): View {
   const el = h(
     "section",
     { class: "page facilities-page", "data-testid": "facilities" },
-    h("header", { class: "page-head" }, h("h1", { class: "page-title", i18n: "fac.title" }), h("span", { class: "spacer" }), addBtn),
+    h("header", { class: "page-head" }, h("h1", { class: "page-title", i18n: "fac.title" }), h("span", { class: "spacer" }),
+      can("registry.write") ? addBtn : null),
     createPanel,
     h("div", { class: "toolbar" },
       h("label", { class: "search-box" }, h("span", { class: "sr-only", i18n: "fac.search" }), search),
@@ -109,7 +112,9 @@ export function createFacilities(query: URLSearchParams): View {
           "⤓ ", h("span", { i18n: "fac.exportCSV" })),
         h("a", { class: "button", href: urls.contactsXLSX(), download: "", "data-testid": "export-xlsx", i18nLabel: "fac.exportXLSXLabel" },
           "⤓ ", h("span", { i18n: "fac.exportXLSX" })),
-        h("label", { class: "button file-button", i18nLabel: "fac.importLabel" }, "⤒ ", h("span", { i18n: "fac.import" }), file)),
+        can("registry.write")
+          ? h("label", { class: "button file-button", i18nLabel: "fac.importLabel" }, "⤒ ", h("span", { i18n: "fac.import" }), file)
+          : null),
     ),
     importResult,
     list,
@@ -309,6 +314,7 @@ export function createFacilityView(id: string): View {
   let cameras = new Map<string, Camera>();
   let editing: Contact | null = null;
   let destroyed = false;
+  const mayWrite = can("registry.write");
 
   const back = pageLink("/facilities", {}, { class: "back", "data-testid": "back-to-facilities" }, "← ", h("span", { i18n: "fac.back" }));
   const title = h("h1", { class: "page-title", "data-testid": "facility-name" }, t("app.loading"));
@@ -325,6 +331,13 @@ export function createFacilityView(id: string): View {
   const deleteBtn = h("button", { type: "button", class: "danger", "data-testid": "facility-delete", onclick: () => void remove() },
     h("span", { i18n: "fac.delete" }));
   edit.actions.append(h("span", { class: "spacer" }), deleteBtn);
+  if (!mayWrite) {
+    // The details stay readable; nothing in them can be changed or sent.
+    for (const c of edit.el.querySelectorAll<HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>("input, select, textarea")) {
+      c.disabled = true;
+    }
+    edit.actions.hidden = true;
+  }
 
   const contact = contactForm(async (body) => {
     if (editing) {
@@ -340,7 +353,7 @@ export function createFacilityView(id: string): View {
 
   const main = h("div", { class: "facility-body", hidden: true },
     h("section", { class: "panel" }, h("h2", { i18n: "fac.contacts" }), contactsWrap,
-      h("h3", { class: "form-title", "data-testid": "contact-form-title" }), contact.el),
+      mayWrite ? h("h3", { class: "form-title", "data-testid": "contact-form-title" }) : null, mayWrite ? contact.el : null),
     h("section", { class: "panel" }, h("h2", { i18n: "fac.cameras" }), camerasWrap),
     h("section", { class: "panel" }, h("h2", { i18n: "fac.details" }), edit.el),
   );
@@ -396,7 +409,7 @@ export function createFacilityView(id: string): View {
     ].filter(Boolean).join(" · ");
     renderContacts();
     renderCameras();
-    contact.setTitle(main.querySelector(".form-title") as HTMLElement, editing);
+    contact.setTitle(main.querySelector<HTMLElement>(".form-title"), editing);
   }
 
   function renderContacts(): void {
@@ -405,7 +418,7 @@ export function createFacilityView(id: string): View {
     const list = f.contacts ?? [];
     const sorted = [...list].sort((a, b) => Number(b.primary) - Number(a.primary) || a.name.localeCompare(b.name, "vi"));
     swap(contactsWrap, dataTable({ "data-testid": "contact-table" },
-      ["col.name", "col.title", "col.phone", "col.email", "col.confirmed", { key: "col.actions", cls: "actions" }],
+      ["col.name", "col.title", "col.phone", "col.email", "col.confirmed", ...(mayWrite ? [{ key: "col.actions" as const, cls: "actions" }] : [])],
       sorted.map((c) => contactRow(c)), "contact.none"));
   }
 
@@ -425,7 +438,7 @@ export function createFacilityView(id: string): View {
       td({ "data-testid": "contact-phone" }, c.phone ? telLink(c.phone, formatPhone(c.phone), { title: c.phone_local }) : "—"),
       td({}, c.email ? mailLink(c.email) : "—"),
       td({}, confirmed === null ? h("span", { class: "muted" }, t("contact.neverConfirmed")) : formatDate(confirmed)),
-      td({ class: "actions" }, actions),
+      mayWrite ? td({ class: "actions" }, actions) : null,
     );
   }
 
@@ -451,14 +464,14 @@ export function createFacilityView(id: string): View {
   function startEditing(c: Contact): void {
     editing = c;
     contact.fill(c);
-    contact.setTitle(main.querySelector(".form-title") as HTMLElement, editing);
+    contact.setTitle(main.querySelector<HTMLElement>(".form-title"), editing);
     contact.focus();
   }
 
   function stopEditing(): void {
     editing = null;
     contact.fill(null);
-    contact.setTitle(main.querySelector(".form-title") as HTMLElement, null);
+    contact.setTitle(main.querySelector<HTMLElement>(".form-title"), null);
   }
 
   async function makePrimary(c: Contact): Promise<void> {
@@ -608,7 +621,7 @@ interface ContactFormApi {
   fill(c: Contact | null): void;
   focus(): void;
   relabel(): void;
-  setTitle(el: HTMLElement, editing: Contact | null): void;
+  setTitle(el: HTMLElement | null, editing: Contact | null): void;
 }
 
 /** A contact person's fields; the same form adds one and edits one. */
@@ -682,6 +695,8 @@ function contactForm(submit: (body: Body) => Promise<void>, cancelEdit: () => vo
       labelSave();
     },
     setTitle(titleEl, editing) {
+      // Read-only users have no contact form, nor its title.
+      if (!titleEl) return;
       titleEl.textContent = editing ? t("contact.editing", { name: editing.name }) : t("contact.new");
     },
   };

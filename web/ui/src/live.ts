@@ -13,14 +13,16 @@ import Hls, {
   type LoaderContext,
   type PlaylistLoaderConstructor,
 } from "hls.js";
-import { errorOf, type Camera } from "./api";
+import { errorOf, signInAgain, type Camera } from "./api";
 import { t } from "./i18n";
 
 export type LiveStatus =
   | { kind: "connecting" }
   | { kind: "waiting"; reason: string; retryAt: number }
   | { kind: "playing"; fallback: boolean }
-  | { kind: "unsupported"; codec: string };
+  | { kind: "unsupported"; codec: string }
+  /** the server refused this user the camera (403): retrying would not help */
+  | { kind: "refused"; reason: string };
 
 export interface LiveOptions {
   video: HTMLVideoElement;
@@ -123,7 +125,16 @@ export class LiveStream {
         void res.body?.cancel();
         return this.connect();
       }
-      this.retry((await errorOf(res)).message);
+      const err = await errorOf(res);
+      if (res.status === 401) {
+        signInAgain();
+        return;
+      }
+      if (res.status === 403) {
+        this.opts.onStatus({ kind: "refused", reason: err.message });
+        return;
+      }
+      this.retry(err.message);
       return;
     }
     void res.body?.cancel();
@@ -276,6 +287,8 @@ export function liveStatusText(s: LiveStatus, cam: Pick<Camera, "codec"> | null)
       })}`;
     case "unsupported":
       return t("live.unsupported", { codec: cam?.codec ? `${cam.codec}, ${s.codec}` : s.codec });
+    case "refused":
+      return s.reason;
     case "playing":
       return "";
   }

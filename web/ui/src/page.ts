@@ -216,3 +216,14 @@ export function setValue(control: Control, value: string): void {
   }
   control.value = value;
 }
+
+/**
+ * What a page shows in place of what the user may not see (a 403): the reason, in the page itself, and the
+ * way back to the wall. message is the server's own words, or ours when the UI knows before asking.
+ */
+export function refusal(message: string, props: Props = {}): HTMLElement {
+  return h("section", { class: "refusal", role: "alert", "data-testid": "refusal", ...props },
+    h("h1", { i18n: "auth.refusedTitle" }),
+    h("p", { class: "refusal-reason", "data-testid": "refusal-reason" }, message),
+    pageLink("/", {}, { "data-testid": "refusal-back" }, t("auth.home")));
+}

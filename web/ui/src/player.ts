@@ -83,6 +83,13 @@ export class Player {
   constructor(
     private readonly cameraId: string,
     private readonly hooks: PlayerHooks,
+    /** false for someone who may watch live only (a viewer): every way into the recording goes live instead */
+    private readonly allowPlayback = true,
+    /**
+     * false for someone who may see recordings only (an investigator): every way to live (the start, catching
+     * up, a time not yet recorded) stops at the end of the recording instead
+     */
+    private readonly allowLive = true,
   ) {
     const video = document.createElement("video");
     video.muted = true;
@@ -133,6 +140,10 @@ export class Player {
   }
 
   goLive(): void {
+    if (!this.allowLive) {
+      this.stopAtNow();
+      return;
+    }
     this.stopSource();
     this.mode = "live";
     this.pending = null;
@@ -160,6 +171,21 @@ export class Player {
     this.live.start();
   }
 
+  /** Where live would begin for someone without live: the recording stops, paused, and says why. */
+  private stopAtNow(): void {
+    this.pending = null;
+    this.wantPlay = false;
+    this.video.pause();
+    // The last frame of the recording stays on screen; only a player that never played has no source.
+    if (this.mode === "live") {
+      this.stopSource();
+      this.mode = "playback";
+      this.hooks.onMode("playback");
+    }
+    this.hooks.onStatus(t("play.noLive"));
+    this.hooks.onState();
+  }
+
   /** Retries a live stream that is waiting for its camera, at once. */
   nudgeLive(): void {
     this.live?.retryNow();
@@ -168,10 +194,12 @@ export class Player {
   /** Plays the recording from wall-clock time ms (or shows live, for a time not yet recorded). */
   playAt(ms: number, opts: PlayOptions = {}): void {
     if (!Number.isFinite(ms)) return;
-    if (ms > Date.now() - liveThresholdMs) {
+    if (!this.allowPlayback || (this.allowLive && ms > Date.now() - liveThresholdMs)) {
       this.goLive();
       return;
     }
+    // Without live, a time not yet indexed plays the recording's last seconds instead.
+    ms = Math.min(ms, Date.now() - 2 * liveThresholdMs);
     if (opts.paused !== undefined) this.wantPlay = !opts.paused;
     this.livePausedAt = null;
     const frags = this.win?.frags;
@@ -194,6 +222,8 @@ export class Player {
       const pausedFor = performance.now() - this.livePausedAt;
       this.livePausedAt = null;
       const at = this.wallTime();
+      // Resuming a long pause continues from the paused frame, which is a recording by then; live-only
+      // users go back to live (playAt does) rather than see a refusal.
       if (pausedFor > liveResumeMs && at !== null) {
         this.playAt(at);
         return;
@@ -435,7 +465,7 @@ export class Player {
     try {
       const next = wallEnd(win.frags);
       if (next > Date.now() - liveThresholdMs * 2) {
-        toast(t("play.caughtUp"));
+        if (this.allowLive) toast(t("play.caughtUp"));
         this.goLive();
       } else {
         this.loadWindow(next, false);

@@ -99,6 +99,8 @@ export class Timeline {
   constructor(
     private readonly cameraId: string,
     private readonly hooks: TimelineHooks,
+    /** false for someone who may not export: no range selection (its only use is the export) */
+    private readonly canSelect = true,
   ) {
     this.startMs = Date.now() + zooms[this.zoom] * nowMargin - zooms[this.zoom];
     this.track = h("div", {
@@ -127,7 +129,7 @@ export class Timeline {
       this.windowLabel,
       h("span", { class: "spacer" }),
       this.legend(),
-      this.selectToggle,
+      this.canSelect ? this.selectToggle : null,
       h("span", { class: "tl-zoomgroup" }, this.zoomOut, this.zoomLabel, this.zoomIn),
     );
     this.el = h("section", { class: "timeline", "data-testid": "timeline", i18nLabel: "tl.label" },
@@ -207,7 +209,7 @@ export class Timeline {
   }
 
   setSelection(range: Range | null): void {
-    this.selection = range && range.end > range.start ? range : null;
+    this.selection = this.canSelect && range && range.end > range.start ? range : null;
     this.renderSelection();
   }
 
@@ -496,7 +498,7 @@ export class Timeline {
     const x = e.clientX;
     const r = this.track.getBoundingClientRect();
     const headX = this.playhead === null ? NaN : r.left + ((this.playhead - this.startMs) / this.span) * r.width;
-    if (e.shiftKey || this.selectMode) {
+    if (this.canSelect && (e.shiftKey || this.selectMode)) {
       this.drag = { kind: "select", anchor: this.msAt(x), x0: x, moved: false };
     } else if (Math.abs(x - headX) <= playheadGrabPx) {
       this.drag = { kind: "scrub", x0: x, moved: false };
