@@ -5,7 +5,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os/exec"
 	"slices"
 	"strings"
@@ -61,9 +60,8 @@ func TestLiveSubstreamOverHTTP(t *testing.T) {
 	}
 	defer rec.Close()
 	logs := &syncBuffer{}
-	srv := httptest.NewServer((&Server{Config: cfg, Store: st, Recorder: rec,
-		Log: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}).Handler())
-	defer srv.Close()
+	srv := serveSignedIn(t, &Server{Config: cfg, Store: st, Recorder: rec,
+		Log: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		a, _ := rec.Camera("cam")
 		b, _ := rec.Camera("plain")
@@ -76,7 +74,7 @@ func TestLiveSubstreamOverHTTP(t *testing.T) {
 	}
 
 	// The redirect, as a player sees it: relative, keeping any other parameter.
-	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	noFollow := &http.Client{Transport: clientFor(mustURL(srv.URL)).Transport, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := noFollow.Get(srv.URL + "/live/cam/index.m3u8?quality=sub&token=abc")
 	if err != nil {
 		t.Fatal(err)
@@ -86,7 +84,7 @@ func TestLiveSubstreamOverHTTP(t *testing.T) {
 		t.Fatalf("index.m3u8?quality=sub: %d, Location %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
 	// Followed, it is the substream's playlist, whose URIs are relative and carry no quality.
-	resp, err = http.Get(srv.URL + "/live/cam/index.m3u8?quality=sub")
+	resp, err = getAuthed(srv.URL + "/live/cam/index.m3u8?quality=sub")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +110,8 @@ func TestLiveSubstreamOverHTTP(t *testing.T) {
 		{"/live/cam/index.m3u8?quality=main", 640, 360, "h264"},
 		{"/live/plain/index.m3u8?quality=sub", 640, 360, "aac,h264"}, // no substream: the main stream
 	} {
-		w, h, codecs := probeLive(t, srv.URL+tc.path)
+		// ffprobe carries no token: it plays a signed link, which every playlist hands on to the files it names.
+		w, h, codecs := probeLive(t, signedURL(t, srv.URL, tc.path))
 		if w != tc.w || h != tc.h || codecs != tc.codecs {
 			t.Errorf("%s: ffprobe reads %dx%d %s, want %dx%d %s", tc.path, w, h, codecs, tc.w, tc.h, tc.codecs)
 		}
@@ -142,7 +141,7 @@ func TestLiveSubstreamOverHTTP(t *testing.T) {
 		{"/live/broken/index.m3u8?quality=sub", 503, "substream unavailable"},
 		{"/live/broken/sub/index.m3u8", 503, "substream unavailable"},
 	} {
-		resp, err := http.Get(srv.URL + tc.path)
+		resp, err := getAuthed(srv.URL + tc.path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -188,4 +187,24 @@ func probeLive(t *testing.T, u string) (w, h int, codecs string) {
 	}
 	slices.Sort(names)
 	return w, h, strings.Join(names, ",")
+}
+
+// signedURL is path (a live URL of one camera) with the signed link /api/v1/cameras/{id}/links gives.
+func signedURL(t *testing.T, base, path string) string {
+	t.Helper()
+	u := mustURL(base + path)
+	camera := strings.Split(strings.TrimPrefix(u.Path, "/live/"), "/")[0]
+	resp, err := getAuthed(base + "/api/v1/cameras/" + camera + "/links")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var links struct{ Live string }
+	if err := json.NewDecoder(resp.Body).Decode(&links); err != nil || links.Live == "" {
+		t.Fatalf("links of %s: %d, %v", camera, resp.StatusCode, err)
+	}
+	q := u.Query()
+	q.Set(linkParam, mustURL(links.Live).Query().Get(linkParam))
+	u.RawQuery = q.Encode()
+	return u.String()
 }

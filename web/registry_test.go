@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"mime/multipart"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -61,8 +60,7 @@ func newRegistryFixture(t *testing.T) *fixture {
 	f := &fixture{cfg: cfg, st: st, rec: rec, logs: &syncBuffer{}}
 	f.srv = &Server{Config: cfg, Store: st, Recorder: rec, Version: "test",
 		Log: slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
-	f.http = httptest.NewServer(f.srv.Handler())
-	t.Cleanup(f.http.Close)
+	f.http = serveSignedIn(t, f.srv)
 	return f
 }
 
@@ -76,7 +74,7 @@ func (f *fixture) regSend(t *testing.T, method, path, contentType string, body [
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := clientFor(req.URL).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -63,8 +63,7 @@ func surveyFixture(t *testing.T) (*httptest.Server, *config.Config) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { rec.Close() })
-	srv := httptest.NewServer((&Server{Config: cfg, Store: st, Recorder: rec, Log: log}).Handler())
-	t.Cleanup(srv.Close)
+	srv := serveSignedIn(t, &Server{Config: cfg, Store: st, Recorder: rec, Log: log})
 	return srv, cfg
 }
 
@@ -74,7 +73,7 @@ func call(t *testing.T, method, url string) (*http.Response, []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := clientFor(req.URL).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +95,7 @@ func callJSON(t *testing.T, method, url, body string) (*http.Response, []byte) {
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := clientFor(req.URL).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -65,8 +65,7 @@ func newFixture(t *testing.T) *fixture {
 	f := &fixture{cfg: cfg, st: st, rec: rec, logs: &syncBuffer{}}
 	f.srv = &Server{Config: cfg, Store: st, Recorder: rec, Version: "test-1.2.3",
 		Log: slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
-	f.http = httptest.NewServer(f.srv.Handler())
-	t.Cleanup(f.http.Close)
+	f.http = serveSignedIn(t, f.srv)
 	return f
 }
 
@@ -94,7 +93,7 @@ func (f *fixture) do(t *testing.T, method, path string) (int, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := clientFor(req.URL).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -530,7 +529,7 @@ func TestUIPagesAndAssets(t *testing.T) {
 	}
 	req, _ := http.NewRequest("GET", f.http.URL+"/ui/app.js", nil)
 	req.Header.Set("If-None-Match", etag)
-	resp, err = http.DefaultClient.Do(req)
+	resp, err = clientFor(req.URL).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -562,7 +561,7 @@ func TestCrossSiteWritesAreRefused(t *testing.T) {
 		for k, v := range headers {
 			req.Header.Set(k, v)
 		}
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := clientFor(req.URL).Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

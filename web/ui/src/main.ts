@@ -120,9 +120,11 @@ function header(me: Me | null): HTMLElement {
 
 /** Who is signed in (name and role) and the sign-out button. */
 function renderUser(me: Me): void {
+  userBox.dataset.testid = "user";
+  userBox.dataset.username = me.username;
+  userBox.dataset.role = me.role;
   userBox.replaceChildren(
-    h("span", { class: "user-name", "data-testid": "user", "data-username": me.username, "data-role": me.role,
-      title: me.username }, me.name || me.username),
+    h("span", { class: "user-name", "data-testid": "user-name", title: me.username }, me.name || me.username),
     h("span", { class: `badge role-badge role-${me.role}`, "data-testid": "user-role" }, roleLabel(me.role)),
     h("button", { type: "button", class: "logout", "data-testid": "logout", onclick: () => void logout() },
       h("span", { i18n: "auth.logout" })),

@@ -298,7 +298,7 @@ function createUserForm(actions: {
   const role = roleSelect();
   const fields: FormField[] = [
     formField("username", "field.username", input({ spellcheck: "false", autocapitalize: "none" }), "hint.username"),
-    formField("name", "field.fullName", input()),
+    formField("name", "field.name", input()),
     formField("role", "field.role", role),
     formField("password", "field.password", input({ type: "password", autocomplete: "new-password" }), "hint.password"),
   ];

@@ -1,4 +1,5 @@
-// What the browser tests share: a real vigil process, a real headless Chromium, ffprobe.
+// What the browser tests share: a real vigil process, a real headless Chromium, ffprobe, and a signed-in
+// session in both (every page and API route of vigil needs one).
 import { spawn, execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -13,29 +14,44 @@ const run = promisify(execFile);
 // vigilBin is the binary `make test-browser` built; the tests never build anything themselves.
 export const vigilBin = process.env.VIGIL_BIN ?? new URL("../../../bin/vigil", import.meta.url).pathname;
 
+// How long vigil may take to print the administrator's one-time password after its web address.
+const passwordGraceMs = 3000;
+
 // startVigil runs vigil with the arguments args(dir) gives for a fresh temporary folder (they should make it
 // listen on port 0) and resolves once it prints its web address. Its output is kept for failure messages.
+// adminPassword is the one-time password vigil prints for the user "admin" when it makes one (the demo does
+// at every start: `... password: K3x…`), or null.
 export async function startVigil(args) {
   const dir = await mkdtemp(join(tmpdir(), "vigil-ui-"));
   const proc = spawn(vigilBin, await args(dir), { stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
-  const url = await new Promise((resolve, reject) => {
+  const { url, adminPassword } = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`vigil did not start in 20 s:\n${output}`)), 20_000);
+    let url = null;
+    let grace = null;
+    const done = () => {
+      clearTimeout(timer);
+      clearTimeout(grace);
+      resolve({ url, adminPassword: passwordIn(output) });
+    };
     const onData = (chunk) => {
       output += chunk;
       const m = /web server at (http:\/\/\S+?)\/?$/m.exec(output);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
+      if (m && !url) {
+        url = m[1];
+        grace = setTimeout(done, passwordGraceMs);
       }
+      if (url && passwordIn(output)) done();
     };
     proc.stdout.on("data", onData);
     proc.stderr.on("data", onData);
     proc.on("exit", (code) => reject(new Error(`vigil exited with ${code}:\n${output}`)));
   });
+  if (adminPassword) adminPasswords.set(new URL(url).origin, adminPassword);
   return {
     url,
     dir,
+    adminPassword,
     output: () => output,
     async stop() {
       const exited = new Promise((resolve) => proc.once("exit", resolve));
@@ -46,11 +62,96 @@ export async function startVigil(args) {
   };
 }
 
+function passwordIn(output) {
+  return /password: (\S+)/.exec(output)?.[1] ?? null;
+}
+
+// ---- the tests' own API calls, as the administrator ----
+
+// Each vigil's admin password, by origin, and the session the tests' API calls use there.
+const adminPasswords = new Map();
+const apiSessions = new Map();
+
+// apiLogin signs in over HTTP and returns the session: its cookie (for the Cookie header), its anti-forgery
+// token and the answer (Me). It throws with the server's message on any failure.
+export async function apiLogin(url, username, password) {
+  const res = await fetch(`${url}/api/v1/auth/login`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Accept: "application/json" },
+    body: JSON.stringify({ username, password }),
+  });
+  const body = await res.json().catch(() => ({}));
+  if (!res.ok) throw new Error(`login as ${username}: ${res.status} ${body.error}`);
+  const cookie = res.headers.getSetCookie().map((c) => c.split(";")[0]).find((c) => c.startsWith("vigil_session="));
+  if (!cookie) throw new Error(`login as ${username}: no vigil_session cookie in the answer`);
+  return { cookie, csrf: body.csrf, me: body };
+}
+
+// adminSession is the administrator's session on the vigil at url's origin, made once.
+function adminSession(url) {
+  const origin = new URL(url).origin;
+  if (!apiSessions.has(origin)) {
+    const password = adminPasswords.get(origin);
+    if (!password) return Promise.resolve(null);
+    const session = apiLogin(origin, "admin", password);
+    // A failed sign-in is not remembered: the next call tries again and reports its own failure.
+    session.catch(() => apiSessions.delete(origin));
+    apiSessions.set(origin, session);
+  }
+  return apiSessions.get(origin);
+}
+
+// api calls vigil as the administrator (or as session, from apiLogin) and returns the parsed answer (null
+// for 204); a failure throws with the status and the server's message.
+export async function api(method, url, body, session) {
+  const s = session ?? (await adminSession(url));
+  const headers = { Accept: "application/json" };
+  if (s) headers.Cookie = s.cookie;
+  if (s && method !== "GET") headers["X-CSRF-Token"] = s.csrf;
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  const answer = text ? JSON.parse(text) : null;
+  if (!res.ok) throw Object.assign(new Error(`${method} ${url}: ${res.status} ${answer?.error}`), { status: res.status });
+  return answer;
+}
+
+// getJSON reads an API answer as the administrator.
 export async function getJSON(url) {
-  const res = await fetch(url);
-  const body = await res.json();
-  if (!res.ok) throw new Error(`${url}: ${res.status} ${body.error}`);
-  return body;
+  return api("GET", url);
+}
+
+// ---- signing in the browser ----
+
+// login signs target (a page, or a browser context: a page of its own is opened and closed) in to the vigil
+// at url as user. By default it posts to the API from the login page, as its form would; how: "form" types
+// into the form instead and waits for the page it leads to. The session's cookie then serves every page of
+// the context. Resolves with the answer (Me) for "fetch".
+export async function login(target, url, user, password, { how = "fetch" } = {}) {
+  const own = typeof target.newPage === "function";
+  const page = own ? await target.newPage() : target;
+  try {
+    await page.goto(`${url}/login`);
+    await page.waitForSelector("[data-testid=login-form]");
+    if (how === "form") {
+      await page.fill("[data-testid=login-username]", user);
+      await page.fill("[data-testid=login-password]", password);
+      await Promise.all([page.waitForURL((u) => u.pathname !== "/login"), page.click("[data-testid=login-submit]")]);
+      return null;
+    }
+    const answer = await page.evaluate(async ([username, pw]) => {
+      const res = await fetch("/api/v1/auth/login", {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Accept: "application/json" },
+        body: JSON.stringify({ username, password: pw }),
+      });
+      return { status: res.status, body: await res.json().catch(() => null) };
+    }, [user, password]);
+    if (answer.status !== 200) throw new Error(`login as ${user}: ${answer.status} ${answer.body?.error}`);
+    return answer.body;
+  } finally {
+    if (own) await page.close();
+  }
 }
 
 // waitFor polls fn until it returns a truthy value or the time runs out.
@@ -69,14 +170,13 @@ export async function waitFor(what, fn, timeoutMs = 20_000, everyMs = 200) {
   throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ""}`);
 }
 
-// launchBrowser starts Debian's Chromium headless with a fresh profile. The background-networking flags
-// keep it from calling Google's hosts, which this machine's closed network refuses.
+// launchBrowser starts Debian's Chromium headless with one browser context (context, newPage); newContext()
+// makes another, with cookies of its own, to be someone else. The background-networking flags keep it from
+// calling Google's hosts, which this machine's closed network refuses.
 export async function launchBrowser() {
-  const profile = await mkdtemp(join(tmpdir(), "vigil-chromium-"));
-  const context = await chromium.launchPersistentContext(profile, {
+  const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
     headless: true,
-    acceptDownloads: true,
     args: [
       "--no-sandbox",
       "--disable-gpu",
@@ -89,17 +189,22 @@ export async function launchBrowser() {
     ],
   });
   const errors = [];
-  context.on("page", (page) => watchErrors(page, errors));
+  const newContext = async () => {
+    const context = await browser.newContext({ acceptDownloads: true });
+    context.on("page", (page) => watchErrors(page, errors));
+    return context;
+  };
+  const context = await newContext();
   return {
     context,
     errors,
+    newContext,
     async newPage() {
       const page = await context.newPage();
       return page;
     },
     async close() {
-      await context.close();
-      await rm(profile, { recursive: true, force: true });
+      await browser.close();
     },
   };
 }
@@ -124,13 +229,16 @@ export function isoSecond(ms) {
   return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(".000Z", "Z");
 }
 
-// demoSuite gives a test file one `vigil demo` and one browser, started before its tests and stopped after
-// them; a page error anywhere in the file fails it. Its vigil and browser are set once the tests run.
+// demoSuite gives a test file one `vigil demo` and one browser, signed in as the administrator, started
+// before its tests and stopped after them; a page error anywhere in the file fails it. Its vigil and
+// browser are set once the tests run.
 export function demoSuite() {
   const suite = {};
   before(async () => {
     suite.vigil = await startVigil((dir) => ["demo", "--data", dir, "--listen", "127.0.0.1:0"]);
+    assert.ok(suite.vigil.adminPassword, `the demo printed no password for admin:\n${suite.vigil.output()}`);
     suite.browser = await launchBrowser();
+    await login(suite.browser.context, suite.vigil.url, "admin", suite.vigil.adminPassword);
   });
   after(async () => {
     await suite.browser?.close();

@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { demoSuite, startVigil, getJSON, waitFor, ffprobe, isoSecond } from "./harness.mjs";
+import { demoSuite, startVigil, getJSON, login, waitFor, ffprobe, isoSecond } from "./harness.mjs";
 
 const demo = demoSuite();
 
@@ -177,8 +177,11 @@ test("an unreachable camera's tile says since when and why", async () => {
     await writeConfig(config, dir);
     return ["serve", "--config", config];
   });
+  // Cookies do not tell ports apart: this vigil's session lives in a context of its own, so the demo's stays.
+  const context = await demo.browser.newContext();
   try {
-    const page = await demo.browser.newPage();
+    await login(context, other.url, "admin", other.adminPassword);
+    const page = await context.newPage();
     await page.goto(`${other.url}/`);
     const tile = page.locator("[data-testid=tile][data-camera=gone]");
     await waitFor("the offline tile", async () => (await tile.getAttribute("data-state")) === "offline");
@@ -188,6 +191,7 @@ test("an unreachable camera's tile says since when and why", async () => {
     assert.doesNotMatch(await page.content(), /hunter2/, "the camera password reached the page");
     await page.close();
   } finally {
+    await context.close();
     await other.stop();
   }
 });
