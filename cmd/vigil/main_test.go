@@ -8,10 +8,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -42,10 +45,62 @@ func TestMain(m *testing.M) {
 type process struct {
 	cmd *exec.Cmd
 	url string
+	// token is an admin API token made with `vigil token add` before the start; get and clientFor use it.
+	token string
+}
+
+// adminTokens maps a running vigil's host:port to its admin token.
+var adminTokens sync.Map
+
+// adminToken makes an admin API token with the real command line, as an installer would.
+func adminToken(t *testing.T, configPath string) string {
+	t.Helper()
+	out, err := exec.Command(vigilBin, "token", "add", "--config", configPath, "--role", "admin", "test-suite").CombinedOutput()
+	if err != nil {
+		t.Fatalf("vigil token add: %v\n%s", err, out)
+	}
+	m := regexp.MustCompile(`token test-suite: (vgl_\S+)`).FindSubmatch(out)
+	if m == nil {
+		t.Fatalf("vigil token add printed no token:\n%s", out)
+	}
+	return string(m[1])
+}
+
+// clientFor is a client that signs requests to a vigil the tests started in with its admin token.
+func clientFor(u *url.URL) *http.Client {
+	token, ok := adminTokens.Load(u.Host)
+	if !ok {
+		return http.DefaultClient
+	}
+	return &http.Client{Transport: bearer{token.(string)}}
+}
+
+type bearer struct{ token string }
+
+func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Authorization", "Bearer "+b.token)
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// authedGet is http.Get signed in as an admin.
+func authedGet(raw string) (*http.Response, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, err
+	}
+	return clientFor(u).Get(raw)
+}
+
+// ffprobeAuth are ffprobe's options that send the admin token with every HTTP request, the HLS demuxer's
+// playlist reloads and segment reads included.
+func (p *process) ffprobeAuth() []string {
+	return []string{"-headers", "Authorization: Bearer " + p.token + "\r\n"}
 }
 
 func startVigil(t *testing.T, configPath string) *process {
 	t.Helper()
+	token := adminToken(t, configPath)
 	cmd := exec.Command(vigilBin, "serve", "--config", configPath)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -68,8 +123,13 @@ func startVigil(t *testing.T, configPath string) *process {
 		}
 	}()
 	select {
-	case url := <-ready:
-		return &process{cmd: cmd, url: url}
+	case raw := <-ready:
+		u, err := url.Parse(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		adminTokens.Store(u.Host, token)
+		return &process{cmd: cmd, url: raw, token: token}
 	case <-exited:
 		cmd.Wait()
 		t.Fatalf("vigil exited at start:\n%s", stderr.String())
@@ -88,7 +148,7 @@ type apiCamera struct {
 
 func (p *process) cameras(t *testing.T) []apiCamera {
 	t.Helper()
-	resp, err := http.Get(p.url + "api/v1/cameras")
+	resp, err := authedGet(p.url + "api/v1/cameras")
 	if err != nil {
 		t.Fatal(err)
 	}

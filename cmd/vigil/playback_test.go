@@ -60,7 +60,7 @@ func getRange(t *testing.T, u string, offset, length int64) (int, []byte) {
 	t.Helper()
 	req, _ := http.NewRequest("GET", u, nil)
 	req.Header.Set("Range", fmt.Sprintf("bytes=%d-%d", offset, offset+length-1))
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := clientFor(req.URL).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +98,7 @@ func TestPlaybackPlaylistServesTheRecordedBytes(t *testing.T) {
 	end := time.Now()
 	q := url.Values{"start": {start.Add(-time.Minute).Format(time.RFC3339)}, "end": {end.Format(time.RFC3339Nano)}}
 	playlistURL := p.url + "playback/cam-a/index.m3u8?" + q.Encode()
-	resp, err := http.Get(playlistURL)
+	resp, err := authedGet(playlistURL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,8 +125,8 @@ func TestPlaybackPlaylistServesTheRecordedBytes(t *testing.T) {
 		}
 		total += f.dur
 	}
-	out, err := exec.Command("ffprobe", "-v", "error", "-show_entries", "format=duration:stream=codec_name",
-		"-of", "json", playlistURL).Output()
+	out, err := exec.Command("ffprobe", append(p.ffprobeAuth(), "-v", "error", "-show_entries", "format=duration:stream=codec_name",
+		"-of", "json", playlistURL)...).Output()
 	if err != nil {
 		t.Fatalf("ffprobe on the playlist: %v", err)
 	}
@@ -143,7 +143,7 @@ func TestPlaybackPlaylistServesTheRecordedBytes(t *testing.T) {
 	}
 
 	// The timeline of the same range: what was recorded, and the second or so the camera spent connecting.
-	resp, err = http.Get(p.url + "api/v1/cameras/cam-a/timeline?" + q.Encode())
+	resp, err = authedGet(p.url + "api/v1/cameras/cam-a/timeline?" + q.Encode())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +165,7 @@ func TestPlaybackPlaylistServesTheRecordedBytes(t *testing.T) {
 	}
 
 	// The export of the same range: one MP4 of the recorded bytes that plays for the duration it states.
-	resp, err = http.Get(p.url + "api/v1/cameras/cam-a/export.mp4?" + q.Encode())
+	resp, err = authedGet(p.url + "api/v1/cameras/cam-a/export.mp4?" + q.Encode())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,7 +184,7 @@ func TestPlaybackPlaylistServesTheRecordedBytes(t *testing.T) {
 
 	// Live: the LL-HLS of the same camera, from the recorder's session, plays in ffprobe.
 	liveURL := p.url + "live/cam-a/index.m3u8"
-	out, err = exec.Command("ffprobe", "-v", "error", "-show_entries", "stream=codec_name", "-of", "csv=p=0", liveURL).Output()
+	out, err = exec.Command("ffprobe", append(p.ffprobeAuth(), "-v", "error", "-show_entries", "stream=codec_name", "-of", "csv=p=0", liveURL)...).Output()
 	if err != nil || !strings.Contains(string(out), "h264") || !strings.Contains(string(out), "aac") {
 		t.Fatalf("ffprobe on the live stream: %v\n%s", err, out)
 	}
@@ -204,7 +204,7 @@ func TestPlaybackPlaylistServesTheRecordedBytes(t *testing.T) {
 		{"api/v1/cameras/cam-a/export.mp4?start=2020-01-01T00:00:00Z", 400},
 		{"recordings/cam-a/2020-01-01/00-00-00.000.mp4", 404},
 	} {
-		resp, err := http.Get(p.url + tc.path)
+		resp, err := authedGet(p.url + tc.path)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -176,7 +175,7 @@ func TestSurveyBesideServe(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "Recorded as survey run 1 in ") {
 		t.Fatalf("survey beside serve: exit %d\n%s\n%s", code, out, errOut)
 	}
-	resp, err := http.Get(p.url + "api/v1/survey/latest")
+	resp, err := authedGet(p.url + "api/v1/survey/latest")
 	if err != nil {
 		t.Fatal(err)
 	}
