@@ -50,6 +50,7 @@ func cmdDemo(args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	data := fs.String("data", "demo-data", "folder for the demo's recordings and index")
 	listen := fs.String("listen", "127.0.0.1:8080", "HTTP address")
+	rtspListen := fs.String("rtsp-listen", "127.0.0.1:8554", `the RTSP re-stream's address, or "off"`)
 	level := fs.String("log-level", "info", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -71,6 +72,7 @@ func cmdDemo(args []string, stdout, stderr io.Writer) error {
 			Quota:  config.Quota{Bytes: 2 << 30},
 		},
 		Province:   config.Province{Name: "Tỉnh Đồng Nai"},
+		Upstream:   config.Upstream{Listen: *rtspListen},
 		Facilities: demoFacilities,
 	}
 	small, err := simcam.LoadClip(simcam.ClipH264Small)

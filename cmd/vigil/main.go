@@ -243,9 +243,16 @@ func serve(cfg *config.Config, log *slog.Logger, stdout io.Writer, hooks serveHo
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	srv := &web.Server{Config: cfg, Store: st, Recorder: rec, Auth: authSvc, Log: log, Version: version}
+	up, err := startUpstream(ctx, cfg, rec, authSvc, st, log)
+	if err != nil {
+		return errors.Join(fmt.Errorf("upstream.listen: %w", err), alerts.Close(), rec.Close())
+	}
+	srv := &web.Server{Config: cfg, Store: st, Recorder: rec, Auth: authSvc, Upstream: up, Log: log, Version: version}
 	err = srv.ListenAndServe(ctx, cfg.Listen, func(a net.Addr) {
 		url := "http://" + a.String() + "/"
+		if rtsp := up.RTSPAddr(); rtsp != "" {
+			fmt.Fprintf(stdout, "vigil %s: RTSP re-stream for the central system at rtsp://%s/{camera}\n", version, rtsp)
+		}
 		fmt.Fprintf(stdout, "vigil %s: recording %d cameras into %s; web server at %s\n",
 			version, len(cfg.Cameras), cfg.Storage.Path, url)
 		if hooks.onReady != nil {
@@ -253,6 +260,7 @@ func serve(cfg *config.Config, log *slog.Logger, stdout io.Writer, hooks serveHo
 		}
 	})
 	stop()
+	up.Close()
 	// The engine stops first, so it does not take the recorder's own shutdown for outages.
 	return errors.Join(err, alerts.Close(), rec.Close())
 }

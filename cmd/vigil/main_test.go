@@ -47,7 +47,11 @@ type process struct {
 	url string
 	// token is an admin API token made with `vigil token add` before the start; get and clientFor use it.
 	token string
+	// rtsp is the re-stream's host:port, as vigil printed it ("" when off).
+	rtsp string
 }
+
+var rtspLine = regexp.MustCompile(`RTSP re-stream for the central system at rtsp://(\S+)/\{camera\}`)
 
 // adminTokens maps a running vigil's host:port to its admin token.
 var adminTokens sync.Map
@@ -113,10 +117,14 @@ func startVigil(t *testing.T, configPath string) *process {
 	}
 	ready := make(chan string, 1)
 	exited := make(chan struct{})
+	var rtsp string
 	go func() {
 		defer close(exited)
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
+			if m := rtspLine.FindStringSubmatch(sc.Text()); m != nil {
+				rtsp = m[1] // written before the web server's line, read after it arrives
+			}
 			if i := strings.Index(sc.Text(), "web server at "); i >= 0 {
 				ready <- strings.TrimSpace(sc.Text()[i+len("web server at "):])
 			}
@@ -129,7 +137,7 @@ func startVigil(t *testing.T, configPath string) *process {
 			t.Fatal(err)
 		}
 		adminTokens.Store(u.Host, token)
-		return &process{cmd: cmd, url: raw, token: token}
+		return &process{cmd: cmd, url: raw, token: token, rtsp: rtsp}
 	case <-exited:
 		cmd.Wait()
 		t.Fatalf("vigil exited at start:\n%s", stderr.String())
@@ -182,7 +190,7 @@ func diskFragments(t *testing.T, root string) map[string][]store.Fragment {
 func writeConfig(t *testing.T, dir string, cams *simcam.Server, ids ...string) string {
 	t.Helper()
 	var b strings.Builder
-	fmt.Fprintf(&b, "listen: 127.0.0.1:0\nstorage:\n  path: %s\n  segment_duration: 10s\ncameras:\n", filepath.Join(dir, "data"))
+	fmt.Fprintf(&b, "listen: 127.0.0.1:0\nupstream: {listen: \"127.0.0.1:0\"}\nstorage:\n  path: %s\n  segment_duration: 10s\ncameras:\n", filepath.Join(dir, "data"))
 	for _, id := range ids {
 		fmt.Fprintf(&b, "  - id: %s\n    facility: f1\n    url: %s\n", id, cams.URL(id))
 	}

@@ -36,6 +36,7 @@ func surveyConfig(t *testing.T, dir, extra string) string {
 		t.Fatal(err)
 	}
 	text := fmt.Sprintf(`listen: 127.0.0.1:0
+upstream: {listen: "127.0.0.1:0"}
 storage:
   path: %s
 cameras:
@@ -141,7 +142,7 @@ func TestSurveyCommandErrors(t *testing.T) {
 	dir := t.TempDir()
 	bad := surveyConfig(t, dir, "  parallel: 0\n")
 	code, _, errOut := runVigil(t, "survey", "--config", bad)
-	if code != 1 || !strings.Contains(errOut, "vigil.yaml:19: survey.parallel: must be between 1 and 64, got 0") {
+	if code != 1 || !strings.Contains(errOut, "vigil.yaml:20: survey.parallel: must be between 1 and 64, got 0") {
 		t.Errorf("bad config: exit %d\n%s", code, errOut)
 	}
 	good := surveyConfig(t, t.TempDir(), "")

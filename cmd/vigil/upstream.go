@@ -1,0 +1,145 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"time"
+
+	"vigil/auth"
+	"vigil/config"
+	"vigil/recorder"
+	"vigil/store"
+	"vigil/upstream"
+	"vigil/web"
+)
+
+// rtspGate lets RTSP readers of the re-stream in with a user's password or an API token (as the password,
+// any user name), under the same lockouts as the web sign-in, and audits every read it allows.
+type rtspGate struct {
+	auth       *auth.Service
+	store      *store.Store
+	facilities map[string]string // camera → facility
+	log        *slog.Logger
+}
+
+func (g *rtspGate) AuthorizeRTSP(user, pass, camera string, from net.Addr) error {
+	ctx := context.Background()
+	addr := hostOf(from)
+	if user == "" && pass == "" {
+		return upstream.ErrUnauthenticated
+	}
+	p, err := g.auth.Password(ctx, user, pass, auth.Client{Address: addr, UserAgent: "rtsp"})
+	if err != nil {
+		g.audit(ctx, &store.AuditEvent{Actor: truncate(user, 64), ActorKind: "anonymous", Address: addr, Action: "login_failed",
+			Camera: camera, Detail: "rtsp: " + err.Error(), Outcome: "refused"})
+		if errors.Is(err, auth.ErrBadCredentials) || errors.Is(err, auth.ErrDisabled) || isLocked(err) {
+			return upstream.ErrUnauthenticated
+		}
+		return err
+	}
+	facility := g.facilities[camera]
+	if !p.CanAt(auth.Live, facility) {
+		return upstream.ErrForbidden
+	}
+	g.audit(ctx, &store.AuditEvent{Actor: p.Name, ActorKind: string(p.Kind), Role: string(p.Role), Address: addr, Action: "live",
+		Camera: camera, Facility: facility, Detail: "rtsp re-stream"})
+	return nil
+}
+
+func (g *rtspGate) audit(ctx context.Context, e *store.AuditEvent) {
+	e.At = time.Now().UnixNano()
+	if err := g.store.AppendAudit(ctx, e); err != nil {
+		g.log.Error("audit event not written", "action", e.Action, "camera", e.Camera, "err", err)
+	}
+}
+
+func isLocked(err error) bool {
+	var locked *auth.LockedError
+	return errors.As(err, &locked)
+}
+
+func hostOf(a net.Addr) string {
+	if a == nil {
+		return ""
+	}
+	host, _, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	return host
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
+
+// upstreamLink is the connection to the central system: the re-stream (nil when upstream.listen is off)
+// and the push publishers.
+type upstreamLink struct {
+	server *upstream.Server
+	pusher *upstream.Pusher
+	public string
+}
+
+// startUpstream starts the RTSP re-stream and the publishers; the publishers stop with ctx.
+func startUpstream(ctx context.Context, cfg *config.Config, rec *recorder.Recorder, a *auth.Service, st *store.Store, log *slog.Logger) (*upstreamLink, error) {
+	l := &upstreamLink{public: cfg.Upstream.PublicURL}
+	facilities := map[string]string{}
+	var ids []string
+	for _, c := range cfg.Cameras {
+		facilities[c.ID] = c.Facility
+		if c.Enabled {
+			ids = append(ids, c.ID)
+		}
+	}
+	if cfg.Upstream.Listen != config.UpstreamOff {
+		l.server = &upstream.Server{Listen: cfg.Upstream.Listen, Subscribe: rec.Subscribe, Cameras: func() []string { return ids },
+			Authorize: &rtspGate{auth: a, store: st, facilities: facilities, log: log}, Log: log}
+		if err := l.server.Start(); err != nil {
+			return nil, err
+		}
+	}
+	if len(cfg.Upstream.Push) > 0 {
+		l.pusher = &upstream.Pusher{Targets: cfg.Upstream.Push, Cameras: cfg.Cameras, Subscribe: rec.Subscribe, Log: log}
+		go l.pusher.Run(ctx)
+	}
+	return l, nil
+}
+
+// RTSPAddr is where the re-stream listens, or "" when it is off.
+func (l *upstreamLink) RTSPAddr() string {
+	if l.server == nil {
+		return ""
+	}
+	return l.server.Addr().String()
+}
+
+func (l *upstreamLink) Close() {
+	if l.server != nil {
+		l.server.Close()
+	}
+}
+
+// UpstreamState is what the status feed reports (web.UpstreamReporter).
+func (l *upstreamLink) UpstreamState() web.UpstreamState {
+	s := web.UpstreamState{PublicURL: l.public, Readers: map[string]int{}}
+	if l.server != nil {
+		if a, ok := l.server.Addr().(*net.TCPAddr); ok {
+			s.RTSPPort = a.Port
+		}
+		for _, st := range l.server.Status() {
+			s.Readers[st.Camera] = st.Readers
+		}
+	}
+	if l.pusher != nil {
+		for _, ps := range l.pusher.Status() {
+			s.Push = append(s.Push, web.PushState{Camera: ps.Camera, Target: ps.Target, State: ps.State, Since: ps.Since, Error: ps.LastError})
+		}
+	}
+	return s
+}
