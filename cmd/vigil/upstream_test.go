@@ -3,9 +3,9 @@ package main
 import (
 	"encoding/json"
 	"net/http"
+	"os"
 	"os/exec"
 	"regexp"
-	"os"
 	"strings"
 	"syscall"
 	"testing"

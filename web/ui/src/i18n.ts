@@ -553,13 +553,18 @@ const vi = {
   "action.token.revoke": "Thu hồi mã API",
   "action.registry.change": "Sửa danh mục cơ sở",
   "action.survey": "Khảo sát camera",
+  "action.registry.import": "Nhập danh sách đầu mối",
+  "action.registry.export": "Tải danh sách đầu mối",
+  "action.audit.export": "Tải nhật ký truy cập",
+  "action.config.change": "Đổi tệp cấu hình",
   "outcome.ok": "Thành công",
-  "outcome.denied": "Bị từ chối",
-  "outcome.failed": "Thất bại",
-  "outcome.error": "Lỗi",
+  "outcome.refused": "Bị từ chối",
+  "outcome.locked": "Đang tạm khóa",
+  "outcome.partial": "Chưa trọn vẹn",
   "actor.user": "người dùng",
   "actor.token": "mã API",
   "actor.system": "hệ thống",
+  "actor.anonymous": "chưa đăng nhập",
 } as const;
 
 export type Key = keyof typeof vi;
@@ -1116,13 +1121,18 @@ const en: Record<Key, string> = {
   "action.token.revoke": "Token revoked",
   "action.registry.change": "Registry change",
   "action.survey": "Camera survey",
+  "action.registry.import": "Contact list imported",
+  "action.registry.export": "Contact list downloaded",
+  "action.audit.export": "Audit log downloaded",
+  "action.config.change": "Configuration file changed",
   "outcome.ok": "OK",
-  "outcome.denied": "Denied",
-  "outcome.failed": "Failed",
-  "outcome.error": "Error",
+  "outcome.refused": "Refused",
+  "outcome.locked": "Locked out",
+  "outcome.partial": "Incomplete",
   "actor.user": "user",
   "actor.token": "token",
   "actor.system": "system",
+  "actor.anonymous": "not signed in",
 };
 
 export type Lang = "vi" | "en";

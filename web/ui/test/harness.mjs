@@ -19,9 +19,9 @@ const passwordGraceMs = 3000;
 
 // startVigil runs vigil with the arguments args(dir) gives for a fresh temporary folder (they should make it
 // listen on port 0) and resolves once it prints its web address. Its output is kept for failure messages.
-// adminPassword is the one-time password vigil prints for the user "admin" when it makes one (the demo does
-// at every start: `... password: K3x…`), or null.
-export async function startVigil(args) {
+// adminPassword is the one-time password the demo prints for the user "admin" at every start
+// (`... password: K3x…`); `vigil serve` prints none (waitForPassword: false), its admin comes from addUser.
+export async function startVigil(args, { waitForPassword = true } = {}) {
   const dir = await mkdtemp(join(tmpdir(), "vigil-ui-"));
   const proc = spawn(vigilBin, await args(dir), { stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
@@ -39,7 +39,7 @@ export async function startVigil(args) {
       const m = /web server at (http:\/\/\S+?)\/?$/m.exec(output);
       if (m && !url) {
         url = m[1];
-        grace = setTimeout(done, passwordGraceMs);
+        grace = setTimeout(done, waitForPassword ? passwordGraceMs : 0);
       }
       if (url && passwordIn(output)) done();
     };
@@ -64,6 +64,15 @@ export async function startVigil(args) {
 
 function passwordIn(output) {
   return /password: (\S+)/.exec(output)?.[1] ?? null;
+}
+
+// addUser makes a user with `vigil user add` (args: where, role, name: "--config", FILE, "--role", "admin",
+// "admin") and resolves with the password it prints once.
+export async function addUser(args) {
+  const { stdout } = await run(vigilBin, ["user", "add", ...args]);
+  const password = passwordIn(stdout);
+  if (!password) throw new Error(`vigil user add printed no password:\n${stdout}`);
+  return password;
 }
 
 // ---- the tests' own API calls, as the administrator ----

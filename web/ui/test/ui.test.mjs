@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { demoSuite, startVigil, getJSON, login, waitFor, ffprobe, isoSecond } from "./harness.mjs";
+import { addUser, demoSuite, startVigil, getJSON, login, waitFor, ffprobe, isoSecond } from "./harness.mjs";
 
 const demo = demoSuite();
 
@@ -172,15 +172,17 @@ test("the language switch changes the page between Vietnamese and English", asyn
 });
 
 test("an unreachable camera's tile says since when and why", async () => {
+  let adminPassword = "";
   const other = await startVigil(async (dir) => {
     const config = join(dir, "vigil.yaml");
     await writeConfig(config, dir);
+    adminPassword = await addUser(["--config", config, "--role", "admin", "admin"]);
     return ["serve", "--config", config];
-  });
+  }, { waitForPassword: false });
   // Cookies do not tell ports apart: this vigil's session lives in a context of its own, so the demo's stays.
   const context = await demo.browser.newContext();
   try {
-    await login(context, other.url, "admin", other.adminPassword);
+    await login(context, other.url, "admin", adminPassword);
     const page = await context.newPage();
     await page.goto(`${other.url}/`);
     const tile = page.locator("[data-testid=tile][data-camera=gone]");
