@@ -1,0 +1,130 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"vigil/auth"
+	"vigil/store"
+)
+
+// login posts a user name and password to the login route and returns the answer and its session cookie.
+func login(t *testing.T, f *fixture, username, password string) (*http.Response, *http.Cookie) {
+	t.Helper()
+	body, _ := json.Marshal(map[string]string{"username": username, "password": password})
+	resp, err := http.Post(f.http.URL+"/api/v1/auth/login", "application/json", strings.NewReader(string(body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	for _, c := range resp.Cookies() {
+		if c.Name == sessionCookie {
+			return resp, c
+		}
+	}
+	return resp, nil
+}
+
+func withCookie(t *testing.T, f *fixture, method, path string, ck *http.Cookie, csrf string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, f.http.URL+path, nil)
+	req.AddCookie(ck)
+	if csrf != "" {
+		req.Header.Set(csrfHeader, csrf)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var b strings.Builder
+	buf := make([]byte, 4096)
+	n, _ := resp.Body.Read(buf)
+	b.Write(buf[:n])
+	return resp.StatusCode, b.String()
+}
+
+func TestLoginSessionAndCSRF(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	if _, err := f.srv.Auth.AddUser(ctx, auth.Account{Username: "lan", Role: auth.FacilityRole, Grants: []store.Grant{{Facility: "f1"}}},
+		"đúng mật khẩu rồi", func(string) bool { return true }); err != nil {
+		t.Fatal(err)
+	}
+	if resp, ck := login(t, f, "lan", "sai mật khẩu"); resp.StatusCode != http.StatusUnauthorized || ck != nil {
+		t.Fatalf("wrong password: %d, cookie %v", resp.StatusCode, ck)
+	}
+	resp, ck := login(t, f, "lan", "đúng mật khẩu rồi")
+	if resp.StatusCode != http.StatusOK || ck == nil || !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || ck.Path != "/" {
+		t.Fatalf("login: %d, cookie %+v", resp.StatusCode, ck)
+	}
+	code, body := withCookie(t, f, "GET", "/api/v1/auth/me", ck, "")
+	var me meAnswer
+	json.Unmarshal([]byte(body), &me)
+	if code != http.StatusOK || me.Username != "lan" || me.CSRF == "" || me.Role != auth.FacilityRole {
+		t.Fatalf("me: %d %s", code, body)
+	}
+	// A state change without the session's CSRF token is what a forged cross-site request looks like.
+	if code, body := withCookie(t, f, "POST", "/api/v1/auth/logout", ck, ""); code != http.StatusForbidden {
+		t.Errorf("logout without the CSRF token: %d %s", code, body)
+	}
+	if code, body := withCookie(t, f, "POST", "/api/v1/auth/logout", ck, "wrong"); code != http.StatusForbidden {
+		t.Errorf("logout with a wrong CSRF token: %d %s", code, body)
+	}
+	if code, _ := withCookie(t, f, "POST", "/api/v1/auth/logout", ck, me.CSRF); code != http.StatusNoContent {
+		t.Errorf("logout: %d", code)
+	}
+	if code, _ := withCookie(t, f, "GET", "/api/v1/auth/me", ck, ""); code != http.StatusUnauthorized {
+		t.Errorf("the session after logout: %d", code)
+	}
+	events, _ := f.st.AuditEvents(ctx, store.AuditFilter{})
+	var actions []string
+	for _, e := range events {
+		actions = append(actions, e.Action+":"+e.Actor+":"+e.Outcome)
+	}
+	if got := strings.Join(actions, " "); got != "logout:lan:ok login:lan:ok login_failed:lan:refused" {
+		t.Errorf("audit: %s", got)
+	}
+}
+
+// TestBruteForce: the account locks after lockout_after failures, refuses even the right password while
+// locked, and opens again after lockout_for; an address guessing many names is refused as a whole.
+func TestBruteForce(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.srv.Auth.Config.LockoutAfter, f.srv.Auth.Config.LockoutFor, f.srv.Auth.Config.AddressLimit = 3, 2*time.Second, 6
+	if _, err := f.srv.Auth.AddUser(ctx, auth.Account{Username: "lan", Role: auth.Operator}, "đúng mật khẩu rồi", nil); err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= 2; i++ {
+		if resp, _ := login(t, f, "lan", "guess"+strconv.Itoa(i)); resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("guess %d: %d", i, resp.StatusCode)
+		}
+	}
+	resp, _ := login(t, f, "lan", "guess3")
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("third guess: %d, Retry-After %q; want 429 with Retry-After", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	if resp, ck := login(t, f, "lan", "đúng mật khẩu rồi"); resp.StatusCode != http.StatusTooManyRequests || ck != nil {
+		t.Fatalf("right password while locked: %d", resp.StatusCode)
+	}
+	unlocked := time.Now().Add(2 * time.Second)
+	time.Sleep(time.Until(unlocked) + 100*time.Millisecond)
+	if resp, ck := login(t, f, "lan", "đúng mật khẩu rồi"); resp.StatusCode != http.StatusOK || ck == nil {
+		t.Fatalf("after lockout_for: %d", resp.StatusCode)
+	}
+	// The earlier failures have aged out with lockout_for; six guesses at other names use up the address.
+	for _, name := range []string{"admin", "root", "test", "user", "vigil", "camera"} {
+		if resp, _ := login(t, f, name, "123456"); resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("guessing %s: %d", name, resp.StatusCode)
+		}
+	}
+	if resp, _ := login(t, f, "lan", "đúng mật khẩu rồi"); resp.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("a right password from an address that guessed too much: %d, want 429", resp.StatusCode)
+	}
+}

@@ -1,0 +1,329 @@
+// Users, sessions and the audit log in a real browser: Debian's headless Chromium against a real vigil demo
+// (facilities ktx-a and ktx-b, two cameras each). Each test signs people in as a user would, in a browser
+// context of their own, and checks what they see and what the server then holds.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { api, apiLogin, demoSuite, getJSON, login, waitFor } from "./harness.mjs";
+
+const demo = demoSuite();
+
+const text = async (locator) => ((await locator.textContent()) ?? "").replace(/\s+/g, " ").trim();
+
+// status is what the page's own fetch of an API path answers: the session the page's cookies carry.
+async function status(page, path) {
+  return page.evaluate((p) => fetch(p, { headers: { Accept: "application/json" } }).then((r) => r.status), path);
+}
+
+// fillLogin types into the sign-in form and submits it.
+async function fillLogin(page, user, password) {
+  await page.waitForSelector("[data-testid=login-form]");
+  await page.fill("[data-testid=login-username]", user);
+  await page.fill("[data-testid=login-password]", password);
+  await page.click("[data-testid=login-submit]");
+}
+
+// asPerson runs fn with a page of a browser context signed in as user, and closes the context after.
+async function asPerson(user, password, fn) {
+  const context = await demo.browser.newContext();
+  try {
+    await login(context, demo.vigil.url, user, password);
+    const page = await context.newPage();
+    return await fn(page, context);
+  } finally {
+    await context.close();
+  }
+}
+
+async function navLinks(page) {
+  return page.$$eval(".main-nav a", (as) => as.map((a) => a.dataset.testid));
+}
+
+// The facility user the administrator makes on the users page; the audit test looks for what they did.
+let facilityUser = null;
+
+test("a wrong password is refused with a message, and no session is made", async () => {
+  const context = await demo.browser.newContext();
+  try {
+    const page = await context.newPage();
+    await page.goto(`${demo.vigil.url}/login`);
+    await fillLogin(page, "admin", "not-the-password");
+    const error = page.locator("[data-testid=login-error]");
+    await error.waitFor({ state: "visible" });
+    assert.equal(await text(error), "Sai tên đăng nhập hoặc mật khẩu");
+    assert.equal(new URL(page.url()).pathname, "/login");
+    assert.equal(await page.inputValue("[data-testid=login-password]"), "", "the wrong password stays in the form");
+    assert.equal(await status(page, "/api/v1/auth/me"), 401);
+    assert.equal(await status(page, "/api/v1/cameras"), 401);
+  } finally {
+    await context.close();
+  }
+});
+
+test("a page asked for without a session signs in first, then opens; a next outside the site opens the wall", async () => {
+  const context = await demo.browser.newContext();
+  try {
+    const page = await context.newPage();
+    await page.goto(`${demo.vigil.url}/continuity?period=7d`);
+    await page.waitForSelector("[data-testid=login-form]");
+    const at = new URL(page.url());
+    assert.equal(at.pathname, "/login");
+    assert.equal(at.searchParams.get("next"), "/continuity?period=7d");
+
+    await fillLogin(page, "admin", demo.vigil.adminPassword);
+    await page.waitForURL((u) => u.pathname === "/continuity");
+    assert.equal(new URL(page.url()).searchParams.get("period"), "7d");
+    await page.waitForSelector("[data-testid=continuity]");
+    assert.equal(await page.getAttribute("[data-testid=user]", "data-username"), "admin");
+    assert.equal(await text(page.locator("[data-testid=user-role]")), "Quản trị");
+    const links = await navLinks(page);
+    assert.ok(links.includes("nav-users") && links.includes("nav-audit"), `the admin's links: ${links}`);
+
+    // A link crafted to send someone elsewhere after signing in lands on the wall instead.
+    for (const next of ["//example.com/x", "https://example.com/", "/\\example.com"]) {
+      await page.goto(`${demo.vigil.url}/login?next=${encodeURIComponent(next)}`);
+      await fillLogin(page, "admin", demo.vigil.adminPassword);
+      await page.waitForSelector("[data-testid=wall]");
+      const landed = new URL(page.url());
+      assert.equal(landed.origin, demo.vigil.url, `next=${next} left the site`);
+      assert.equal(landed.pathname, "/", `next=${next}`);
+    }
+  } finally {
+    await context.close();
+  }
+});
+
+test("signing out ends the session: the sign-in page, and the API answers 401", async () => {
+  const context = await demo.browser.newContext();
+  try {
+    const page = await context.newPage();
+    await login(page, demo.vigil.url, "admin", demo.vigil.adminPassword, { how: "form" });
+    await page.waitForSelector("[data-testid=wall]");
+    assert.equal(await status(page, "/api/v1/auth/me"), 200);
+
+    await page.click("[data-testid=logout]");
+    await page.waitForURL((u) => u.pathname === "/login");
+    await page.waitForSelector("[data-testid=login-form]");
+    assert.equal(await status(page, "/api/v1/auth/me"), 401);
+    assert.equal(await status(page, "/api/v1/cameras"), 401);
+    await page.goto(`${demo.vigil.url}/dashboard`);
+    await page.waitForSelector("[data-testid=login-form]");
+    assert.equal(new URL(page.url()).searchParams.get("next"), "/dashboard");
+  } finally {
+    await context.close();
+  }
+});
+
+test("a session ended elsewhere sends the open page to sign in, and back to it after", async () => {
+  const context = await demo.browser.newContext();
+  try {
+    await login(context, demo.vigil.url, "admin", demo.vigil.adminPassword);
+    const page = await context.newPage();
+    await page.goto(`${demo.vigil.url}/?grid=9`);
+    await page.waitForSelector("[data-testid=wall]");
+    // The session ends behind the page's back (as at its expiry): the wall's next poll meets a 401.
+    const code = await page.evaluate(async () => {
+      const me = await (await fetch("/api/v1/auth/me")).json();
+      const res = await fetch("/api/v1/auth/logout", { method: "POST", headers: { "X-CSRF-Token": me.csrf } });
+      return res.status;
+    });
+    assert.equal(code, 204);
+    await page.waitForURL((u) => u.pathname === "/login", { timeout: 20_000 });
+    assert.equal(new URL(page.url()).searchParams.get("next"), "/?grid=9");
+    await fillLogin(page, "admin", demo.vigil.adminPassword);
+    await page.waitForURL((u) => u.pathname === "/" && u.searchParams.get("grid") === "9");
+    await page.waitForSelector("[data-testid=wall]");
+  } finally {
+    await context.close();
+  }
+});
+
+test("the administrator adds a facility user, who sees only that facility's cameras and is refused another's", async () => {
+  const facilities = (await getJSON(`${demo.vigil.url}/api/v1/facilities`)).facilities;
+  assert.ok(facilities.length >= 2, "the demo has two facilities");
+  const [mine, other] = facilities;
+  const username = "can-bo.ktx";
+
+  const page = await demo.browser.newPage();
+  await page.goto(`${demo.vigil.url}/users`);
+  await page.waitForSelector("[data-testid=user-table]");
+  await page.click("[data-testid=user-add]");
+  const form = page.locator("[data-testid=user-form]");
+  await form.locator("input[name=username]").fill(username);
+  await form.locator("input[name=name]").fill("Cán bộ trực KTX");
+  await form.locator("select[name=role]").selectOption("facility");
+  // A facility user without a facility is refused before anything is sent.
+  await page.click("[data-testid=user-save]");
+  await form.locator("[data-testid=form-error]").waitFor({ state: "visible" });
+  assert.match(await text(form.locator("[data-testid=form-error]")), /Chọn ít nhất một cơ sở/);
+  await form.locator(`[data-testid=grant-facility][value="${mine.id}"]`).check();
+  await page.click("[data-testid=user-save]");
+
+  const secret = page.locator("[data-testid=one-time-secret]");
+  await secret.waitFor();
+  assert.equal(await secret.getAttribute("data-for"), username);
+  assert.equal(await secret.getAttribute("data-kind"), "password");
+  const password = await text(secret.locator("[data-testid=secret-value]"));
+  assert.ok(password.length >= 8, `a short password: ${password}`);
+  assert.match(await text(secret.locator("[data-testid=secret-warning]")), /một lần/);
+  const row = page.locator(`[data-testid=user-row][data-username="${username}"]`);
+  await row.waitFor();
+  assert.equal(await row.getAttribute("data-role"), "facility");
+  assert.match(await text(row.locator("[data-testid=user-grants]")), new RegExp(mine.name));
+  const stored = (await getJSON(`${demo.vigil.url}/api/v1/users`)).users.find((u) => u.username === username);
+  assert.deepEqual(stored?.grants.map((g) => g.facility), [mine.id]);
+  await page.close();
+  facilityUser = username;
+
+  await asPerson(username, password, async (p) => {
+    await p.goto(`${demo.vigil.url}/`);
+    await p.waitForSelector("[data-testid=wall]");
+    assert.equal(await p.getAttribute("[data-testid=user]", "data-role"), "facility");
+    await waitFor("the facility's cameras on the wall", async () => {
+      const shown = await p.$$eval("[data-testid=tile]", (ts) => ts.map((t) => t.dataset.camera).sort());
+      return shown.join() === [...mine.cameras].sort().join();
+    });
+    const links = await navLinks(p);
+    for (const hidden of ["nav-users", "nav-audit", "nav-dashboard", "nav-continuity", "nav-survey"]) {
+      assert.ok(!links.includes(hidden), `a facility user sees ${hidden}`);
+    }
+
+    // One of its cameras plays live (the audit test looks for this view).
+    await p.goto(`${demo.vigil.url}/camera/${mine.cameras[0]}`);
+    await waitFor("the live picture", () => p.$eval("[data-testid=player] video", (v) => v.currentTime > 0.5));
+
+    // Another facility's camera: the server's refusal in the page, and no player.
+    await p.goto(`${demo.vigil.url}/camera/${other.cameras[0]}`);
+    const refusal = p.locator("[data-testid=refusal]");
+    await refusal.waitFor();
+    assert.ok((await text(refusal.locator("[data-testid=refusal-reason]"))).length > 0, "the refusal gives no reason");
+    assert.equal(await p.locator("[data-testid=camera-view] video").count(), 0, "the refused camera's player stays");
+    assert.equal(await status(p, `/api/v1/cameras/${other.cameras[0]}`), 403);
+
+    // A page for administrators only says so.
+    await p.goto(`${demo.vigil.url}/users`);
+    await p.locator("[data-testid=refusal]").waitFor();
+  });
+});
+
+test("the audit log lists the facility user's sign-in and live view, and its CSV has those rows", async () => {
+  assert.ok(facilityUser, "the facility user test did not make its user");
+  const page = await demo.browser.newPage();
+  await page.goto(`${demo.vigil.url}/audit?actor=${encodeURIComponent(facilityUser)}`);
+  await page.waitForSelector("[data-testid=audit-table]");
+  assert.equal(await page.inputValue("[data-testid=audit-actor]"), facilityUser);
+  const actions = () => page.$$eval("[data-testid=audit-row]", (rs) => rs.map((r) => r.dataset.action));
+  await waitFor("the user's login and live view", async () => {
+    await page.click("[data-testid=audit-refresh]");
+    const shown = await actions();
+    return shown.includes("login") && shown.includes("live");
+  });
+  const actors = await page.$$eval("[data-testid=audit-row]", (rs) => rs.map((r) => r.dataset.actor));
+  assert.ok(actors.every((a) => a === facilityUser), `rows of others with the filter: ${actors}`);
+  const time = await text(page.locator("[data-testid=audit-row] td").first());
+  assert.match(time, /^\d\d\/\d\d\/\d{4} \d\d:\d\d:\d\d$/);
+
+  const href = await page.getAttribute("[data-testid=audit-csv]", "href");
+  assert.match(href, new RegExp(`actor=${facilityUser.replace(".", "\\.")}`));
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("[data-testid=audit-csv]")]);
+  const file = join(demo.vigil.dir, "audit.csv");
+  await download.saveAs(file);
+  const lines = (await readFile(file, "utf8")).split(/\r?\n/).filter(Boolean);
+  assert.ok(lines.length >= 3, `the CSV: ${lines.join("\n")}`);
+  const rows = lines.slice(1);
+  assert.ok(rows.every((l) => l.includes(facilityUser)), `the CSV has rows of others:\n${lines.join("\n")}`);
+  assert.ok(rows.some((l) => /(^|,)"?login"?(,|$)/.test(l)), `no login row:\n${lines.join("\n")}`);
+  assert.ok(rows.some((l) => /(^|,)"?live"?(,|$)/.test(l)), `no live row:\n${lines.join("\n")}`);
+  await page.close();
+});
+
+test("a viewer watches live only: no timeline, no jump, no export, and a shared second opens live", async () => {
+  const made = await api("POST", `${demo.vigil.url}/api/v1/users`,
+    { username: "ban-chi-dao", name: "Ban chỉ đạo", role: "viewer", grants: [{ facility: "*" }] });
+  assert.ok(made.password, "the server made no password");
+  await asPerson("ban-chi-dao", made.password, async (page) => {
+    const minuteAgo = new Date(Date.now() - 60_000).toISOString().replace(/\.\d+Z$/, "Z");
+    await page.goto(`${demo.vigil.url}/camera/cam-01?t=${encodeURIComponent(minuteAgo)}`);
+    await page.waitForSelector("[data-testid=camera-view][data-camera=cam-01]");
+    await waitFor("the live picture", () => page.$eval("[data-testid=player] video", (v) => v.currentTime > 0.5));
+    assert.equal(await page.getAttribute("[data-testid=mode]", "data-mode"), "live");
+    for (const id of ["timeline", "jump-input", "export", "back-10", "step-back", "speed"]) {
+      assert.equal(await page.locator(`[data-testid=${id}]`).count(), 0, `a viewer has ${id}`);
+    }
+    assert.deepEqual(await navLinks(page), ["nav-wall"]);
+  });
+});
+
+test("a reset password is shown once and replaces the old one", async () => {
+  const made = await api("POST", `${demo.vigil.url}/api/v1/users`,
+    { username: "dieu-tra.01", name: "Điều tra viên", role: "investigator", grants: [{ facility: "*" }] });
+  const page = await demo.browser.newPage();
+  await page.goto(`${demo.vigil.url}/users`);
+  const row = page.locator('[data-testid=user-row][data-username="dieu-tra.01"]');
+  await row.waitFor();
+  page.once("dialog", (d) => d.accept());
+  await row.locator("[data-testid=user-reset]").click();
+  const secret = page.locator('[data-testid=one-time-secret][data-for="dieu-tra.01"]');
+  await secret.waitFor();
+  const fresh = await text(secret.locator("[data-testid=secret-value]"));
+  assert.notEqual(fresh, made.password);
+  await page.click("[data-testid=secret-close]");
+  assert.equal(await page.locator("[data-testid=one-time-secret]").count(), 0, "the password stays on screen");
+
+  await assert.rejects(apiLogin(demo.vigil.url, "dieu-tra.01", made.password), /401/);
+  const session = await apiLogin(demo.vigil.url, "dieu-tra.01", fresh);
+  assert.equal(session.me.role, "investigator");
+  await page.close();
+});
+
+test("an API token's secret is shown once; revoking it asks first and marks it revoked", async () => {
+  const page = await demo.browser.newPage();
+  await page.goto(`${demo.vigil.url}/users`);
+  await page.waitForSelector("[data-testid=token-table]");
+  const form = page.locator("[data-testid=token-form]");
+  await form.locator("input[name=name]").fill("giam-sat-quoc-gia");
+  await page.click("[data-testid=token-create]");
+  const secret = page.locator("[data-testid=one-time-secret][data-kind=token]");
+  await secret.waitFor();
+  assert.match(await text(secret.locator("[data-testid=secret-value]")), /^vgl_\S+$/);
+  const token = (await getJSON(`${demo.vigil.url}/api/v1/tokens`)).tokens.find((k) => k.name === "giam-sat-quoc-gia");
+  assert.equal(token?.role, "viewer");
+  const row = page.locator(`[data-testid=token-row][data-token="${token.id}"]`);
+  await row.waitFor();
+  assert.equal(await row.getAttribute("data-state"), "active");
+
+  // Revoking asks first, naming the token; dismissing the question changes nothing.
+  let asked = "";
+  page.once("dialog", (d) => {
+    asked = d.message();
+    void d.dismiss();
+  });
+  await row.locator("[data-testid=token-revoke]").click();
+  assert.match(asked, /giam-sat-quoc-gia/);
+  assert.equal(await row.getAttribute("data-state"), "active");
+  page.once("dialog", (d) => d.accept());
+  await row.locator("[data-testid=token-revoke]").click();
+  await waitFor("the revoked token", async () => (await row.getAttribute("data-state")) === "revoked");
+  const after = (await getJSON(`${demo.vigil.url}/api/v1/tokens`)).tokens.find((k) => k.id === token.id);
+  assert.ok(after.revoked, "the server did not revoke the token");
+  await page.close();
+});
+
+test("a change sent without the session's anti-forgery token is refused", async () => {
+  const page = await demo.browser.newPage();
+  await page.goto(`${demo.vigil.url}/users`);
+  await page.waitForSelector("[data-testid=user-table]");
+  const code = await page.evaluate(async () => {
+    const res = await fetch("/api/v1/users", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ username: "forged", name: "Forged", role: "admin", grants: [{ facility: "*" }] }),
+    });
+    return res.status;
+  });
+  assert.equal(code, 403);
+  const users = (await getJSON(`${demo.vigil.url}/api/v1/users`)).users;
+  assert.ok(!users.some((u) => u.username === "forged"), "a forged request made a user");
+  await page.close();
+});
