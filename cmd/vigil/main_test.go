@@ -104,14 +104,33 @@ func (p *process) ffprobeAuth() []string {
 
 func startVigil(t *testing.T, configPath string) *process {
 	t.Helper()
+	return startVigilArgs(t, configPath, io.Discard)
+}
+
+// lockedWriter lets the process's stdout and stderr copiers share one sink.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// startVigilArgs starts `vigil serve` with extra flags, copying everything it prints into sink.
+func startVigilArgs(t *testing.T, configPath string, sink io.Writer, extra ...string) *process {
+	t.Helper()
 	token := adminToken(t, configPath)
-	cmd := exec.Command(vigilBin, "serve", "--config", configPath)
+	cmd := exec.Command(vigilBin, append([]string{"serve", "--config", configPath}, extra...)...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
 	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+	shared := &lockedWriter{w: sink}
+	cmd.Stderr = io.MultiWriter(&stderr, shared)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -122,6 +141,7 @@ func startVigil(t *testing.T, configPath string) *process {
 		defer close(exited)
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
+			fmt.Fprintln(shared, sc.Text())
 			if m := rtspLine.FindStringSubmatch(sc.Text()); m != nil {
 				rtsp = m[1] // written before the web server's line, read after it arrives
 			}
