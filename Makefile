@@ -13,7 +13,7 @@ STATICCHECK_VERSION := v0.8.2
 # The UI is built with Node.js and npm (esbuild, TypeScript, hls.js); the binary embeds web/ui/dist.
 UI_SRC := $(wildcard web/ui/src/*) web/ui/build.mjs web/ui/package.json web/ui/tsconfig.json
 
-.PHONY: help build ui run test test-browser check fuzz bench bench-live bench-seek bench-store clean
+.PHONY: help build ui run test test-browser check fuzz bench bench-live bench-seek bench-store bench-auth clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -58,6 +58,10 @@ bench-live: build ## glass-to-browser latency of live view in headless Chromium 
 
 bench-seek: ## seek latency over HTTP: playlist, init and first fragment at a random second of 30 days x 200 cameras (builds ~12 GB under the temp folder once)
 	$(GO) test -run '^$$' -bench Seek -benchtime 2000x -count 3 -timeout 0 ./web
+
+bench-auth: ## what signing in costs: argon2id per login, and the guard per request (token, session, signed link) against a public route
+	$(GO) test -run '^$$' -bench VerifyPassword -benchtime 50x -count 3 ./auth
+	$(GO) test -run '^$$' -bench Guard -benchtime 5000x -count 3 ./web
 
 bench-store: ## the store's query benchmark (30 days x 200 cameras of rows)
 	$(GO) test -run '^$$' -bench . -benchtime 2000x ./store

@@ -228,3 +228,13 @@ func TestAccountChecks(t *testing.T) {
 		t.Errorf("password with the user name: %v", err)
 	}
 }
+
+// BenchmarkVerifyPassword is what one sign-in costs in CPU (argon2id, 19 MiB, 2 passes).
+func BenchmarkVerifyPassword(b *testing.B) {
+	h := HashPassword("correct horse battery staple")
+	for b.Loop() {
+		if !VerifyPassword(h, "correct horse battery staple") {
+			b.Fatal("no match")
+		}
+	}
+}

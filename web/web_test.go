@@ -37,7 +37,7 @@ type fixture struct {
 	logs *syncBuffer
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	cfg := &config.Config{
 		Storage: config.Storage{Path: t.TempDir()},
