@@ -27,6 +27,7 @@ import (
 	tscodecs "github.com/bluenviron/mediacommon/v2/pkg/formats/mpegts/codecs"
 	"golang.org/x/sys/unix"
 
+	"vigil/auth"
 	"vigil/config"
 	"vigil/recorder"
 	"vigil/segfile"
@@ -189,6 +190,8 @@ func startSeekServer(b *testing.B, a *seekArchive) *seekServer {
 		b.Fatal(err)
 	}
 	srv := &Server{Config: cfg, Store: st, Recorder: rec, Log: discard, Version: "bench"}
+	srv.Auth = &auth.Service{Store: st, Config: cfg.Auth}
+	token := newToken(b, srv, auth.Admin) // a player signed in, as in the UI: the guard is part of a seek
 	ctx, cancel := context.WithCancel(context.Background())
 	addr := make(chan net.Addr, 1)
 	served := make(chan error, 1)
@@ -201,7 +204,7 @@ func startSeekServer(b *testing.B, a *seekArchive) *seekServer {
 	})
 	select {
 	case ad := <-addr:
-		return &seekServer{base: "http://" + ad.String(), client: &http.Client{Transport: &http.Transport{}}}
+		return &seekServer{base: "http://" + ad.String(), client: &http.Client{Transport: bearer{token, &http.Transport{}}}}
 	case err := <-served:
 		b.Fatal(err)
 		return nil

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,7 +24,7 @@ func measureLive(o *options, bins tools, cams, viewers int) error {
 	dir := filepath.Join(o.work, "live")
 	os.RemoveAll(dir)
 	os.MkdirAll(dir, 0o755)
-	cfg := fmt.Sprintf("listen: 127.0.0.1:0\nstorage:\n  path: %s\nretention:\n  quota: none\n  max_age: 0\ncameras:\n", filepath.Join(dir, "data"))
+	cfg := fmt.Sprintf("listen: 127.0.0.1:0\nupstream: {listen: \"off\"}\nstorage:\n  path: %s\nretention:\n  quota: none\n  max_age: 0\ncameras:\n", filepath.Join(dir, "data"))
 	for i := 1; i <= cams; i++ {
 		cfg += fmt.Sprintf("  - id: cam%03d\n    facility: bench\n    url: %s\n", i, fmt.Sprintf(urlFormat, i))
 	}
@@ -49,7 +48,7 @@ func measureLive(o *options, bins tools, cams, viewers int) error {
 	var closing atomic.Bool
 	for v := 0; v < viewers; v++ {
 		c := &gohlslib.Client{URI: fmt.Sprintf("%slive/cam%03d/index.m3u8", vigil.base, v%cams+1),
-			HTTPClient: &http.Client{Timeout: 30 * time.Second}}
+			HTTPClient: adminClient}
 		quiet := func(string) {}
 		c.OnTracks = func([]*gohlslib.Track) error { return nil }
 		c.OnDownloadPrimaryPlaylist, c.OnDownloadStreamPlaylist, c.OnDownloadSegment, c.OnDownloadPart = quiet, quiet, quiet, quiet
@@ -100,6 +99,9 @@ type vigilProcess struct {
 }
 
 func startVigilProcess(bin, cfgPath string) (*vigilProcess, error) {
+	if err := signIn(bin, cfgPath); err != nil {
+		return nil, err
+	}
 	cmd := exec.Command(bin, "serve", "--config", cfgPath, "--log-level", "warn")
 	line, err := startAndWait(cmd, "http://")
 	if err != nil {

@@ -250,7 +250,7 @@ func measureVigil(o *options, n int, urlFormat string, r *result) (usage, error)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return usage{}, err
 	}
-	cfg := fmt.Sprintf("listen: 127.0.0.1:0\nstorage:\n  path: %s\n  fsync: %s\nretention:\n  quota: none\n  max_age: 0\ncameras:\n",
+	cfg := fmt.Sprintf("listen: 127.0.0.1:0\nupstream: {listen: \"off\"}\nstorage:\n  path: %s\n  fsync: %s\nretention:\n  quota: none\n  max_age: 0\ncameras:\n",
 		filepath.Join(dir, "data"), o.fsync)
 	for i := 1; i <= n; i++ {
 		cfg += fmt.Sprintf("  - id: cam%03d\n    facility: bench\n    url: %s\n", i, fmt.Sprintf(urlFormat, i))
@@ -264,6 +264,9 @@ func measureVigil(o *options, n int, urlFormat string, r *result) (usage, error)
 	if o.profile {
 		pprofAddr = freeAddr()
 		args = append(args, "--pprof", pprofAddr)
+	}
+	if err := signIn(o.vigil, cfgPath); err != nil {
+		return usage{}, err
 	}
 	cmd := exec.Command(o.vigil, args...)
 	line, err := startAndWait(cmd, "http://")
@@ -424,7 +427,7 @@ func rssBytes(pid int) (int64, error) {
 
 // scrape sums each vigil_camera_* counter over cameras.
 func scrape(base string) (map[string]float64, error) {
-	resp, err := http.Get(strings.TrimSuffix(base, "/") + "/metrics")
+	resp, err := adminClient.Get(strings.TrimSuffix(base, "/") + "/metrics")
 	if err != nil {
 		return nil, err
 	}
@@ -483,4 +486,30 @@ func cpuModel() string {
 func numCPU() int {
 	b, _ := os.ReadFile("/proc/cpuinfo")
 	return strings.Count(string(b), "processor\t:")
+}
+
+// adminClient signs the harness's requests (metrics, live playlists) in with the token signIn made.
+var adminClient = &http.Client{Timeout: 30 * time.Second}
+
+// signIn makes an admin API token with `vigil token add`, as an installer would, for adminClient.
+func signIn(bin, cfgPath string) error {
+	out, err := exec.Command(bin, "token", "add", "--config", cfgPath, "--role", "admin", "recload").CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("vigil token add: %v\n%s", err, out)
+	}
+	_, after, ok := strings.Cut(string(out), "token recload: ")
+	if !ok {
+		return fmt.Errorf("vigil token add printed no token:\n%s", out)
+	}
+	token, _, _ := strings.Cut(after, "\n")
+	adminClient.Transport = bearer(strings.TrimSpace(token))
+	return nil
+}
+
+type bearer string
+
+func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Authorization", "Bearer "+string(b))
+	return http.DefaultTransport.RoundTrip(r)
 }
