@@ -43,6 +43,10 @@ const shutdownGrace = 5 * time.Second
 func (s *Server) Handler() http.Handler { return s.newEcho() }
 
 func (s *Server) newEcho() *echo.Echo {
+	if s.Auth == nil {
+		// Without it every route would be open or every request would fail: neither is a server to start.
+		panic("web.Server.Auth is nil")
+	}
 	h := &handlers{Server: s, log: s.logger(), loc: s.location(), rules: map[string]access{}}
 	assets, err := uiAssets()
 	if err != nil {
