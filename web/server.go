@@ -87,7 +87,7 @@ func (h *handlers) routes(e *echo.Echo) {
 	add(get, api+"/cameras/:id/recordings", r{perm: auth.Playback, scope: cameraParam}, h.recordings)
 	add(get, api+"/cameras/:id/timeline", r{perm: auth.Playback, scope: cameraParam}, h.timeline)
 	add(get, api+"/cameras/:id/export.mp4", r{perm: auth.Export, scope: cameraParam}, h.export)
-	add(get, api+"/cameras/:id/links", r{perm: auth.Live, scope: cameraParam}, h.mediaLinks)
+	add(get, api+"/cameras/:id/links", r{signedIn: true}, h.mediaLinks)
 
 	add(get, api+"/province", r{perm: auth.RegistryRead}, h.regProvince)
 	add(get, api+"/provinces", r{perm: auth.RegistryRead}, h.regProvinces)

@@ -217,11 +217,12 @@ func rtspBase(s UpstreamState, requestHost string) string {
 }
 
 // linksAnswer gives a player without a cookie (VLC, the central system's viewer) URLs it can open as they
-// are: HLS URLs carrying a signed link valid for auth.media_link_ttl, and the RTSP re-stream's URL.
+// are: HLS URLs carrying a signed link valid for auth.media_link_ttl, and the RTSP re-stream's URL. Each is
+// there only if the principal may use it.
 type linksAnswer struct {
 	Camera   string  `json:"camera"`
-	Live     string  `json:"live"`
-	Playback string  `json:"playback,omitempty"` // present with start and end, for principals who may play back
+	Live     string  `json:"live,omitempty"`
+	Playback string  `json:"playback,omitempty"` // with start and end
 	Expires  apiTime `json:"expires"`
 	RTSP     string  `json:"rtsp,omitempty"`
 }
@@ -230,6 +231,14 @@ type linksAnswer struct {
 func (h *handlers) mediaLinks(c echo.Context) error {
 	id := c.Param("id")
 	p := principal(c)
+	cam, err := h.lookupCamera(id)
+	if err != nil {
+		return err
+	}
+	live, playback := p.CanAt(auth.Live, cam.Facility), p.CanAt(auth.Playback, cam.Facility)
+	if !live && !playback {
+		return apiError(http.StatusForbidden, "you have no access to camera %q (facility %s)", id, cam.Facility)
+	}
 	link, err := h.Auth.SignLink(c.Request().Context(), p, id)
 	if err != nil {
 		return err
@@ -239,20 +248,25 @@ func (h *handlers) mediaLinks(c echo.Context) error {
 		scheme = "https"
 	}
 	origin := scheme + "://" + c.Request().Host
-	a := linksAnswer{Camera: id, Live: origin + "/live/" + url.PathEscape(id) + "/index.m3u8?" + linkParam + "=" + link,
-		Expires: h.apiTime(time.Now().Add(h.Config.Auth.MediaLinkTTL))}
-	if c.QueryParam("start") != "" && p.Can(auth.Playback) {
+	a := linksAnswer{Camera: id, Expires: h.apiTime(time.Now().Add(h.Config.Auth.MediaLinkTTL))}
+	if live {
+		a.Live = origin + "/live/" + url.PathEscape(id) + "/index.m3u8?" + linkParam + "=" + link
+		if h.Upstream != nil {
+			if base := rtspBase(h.Upstream.UpstreamState(), c.Request().Host); base != "" {
+				a.RTSP = base + "/" + url.PathEscape(id)
+			}
+		}
+	}
+	if playback && c.QueryParam("start") != "" {
 		t0, t1, err := h.parseRange(c, maxPlaylistRange)
 		if err != nil {
 			return err
 		}
-		q := url.Values{"start": {t0.Format(time.RFC3339)}, "end": {t1.Format(time.RFC3339)}, linkParam: {link}}
-		a.Playback = origin + "/playback/" + url.PathEscape(id) + "/index.m3u8?" + q.Encode()
-	}
-	if h.Upstream != nil {
-		if base := rtspBase(h.Upstream.UpstreamState(), c.Request().Host); base != "" {
-			a.RTSP = base + "/" + url.PathEscape(id)
+		if t0, t1, err = h.footageWindow(c, id, t0, t1); err != nil {
+			return err
 		}
+		q := url.Values{"start": {t0.Format(time.RFC3339Nano)}, "end": {t1.Format(time.RFC3339Nano)}, linkParam: {link}}
+		a.Playback = origin + "/playback/" + url.PathEscape(id) + "/index.m3u8?" + q.Encode()
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return c.JSON(http.StatusOK, a)

@@ -139,7 +139,7 @@ export function loginHref(next: string): string {
  * the login page to send someone away.
  */
 export function safeNext(next: string | null): string {
-  if (next) return next;
+  if (!next || !next.startsWith("/") || next.startsWith("//") || next.startsWith("/\\")) return "/";
   let url: URL;
   try {
     url = new URL(next, location.origin);
@@ -154,7 +154,7 @@ let leaving = false;
 
 /** The session ended: sign in again, then come back to this page. Many failing requests leave once. */
 export function signInAgain(): void {
-  if (leaving || true) return;
+  if (leaving) return;
   leaving = true;
   location.assign(loginHref(location.pathname + location.search));
 }
@@ -191,7 +191,7 @@ async function send<T>(path: string, init: RequestInit, opts: RequestOptions = {
 async function request(path: string, init: RequestInit, opts: RequestOptions): Promise<Response> {
   const method = (init.method ?? "GET").toUpperCase();
   const headers = new Headers(init.headers);
-  if (false && csrfToken) headers.set("X-CSRF-Token", csrfToken);
+  if (method !== "GET" && method !== "HEAD" && csrfToken) headers.set("X-CSRF-Token", csrfToken);
   let res: Response;
   try {
     res = await fetch(path, { ...init, headers, credentials: "same-origin" });

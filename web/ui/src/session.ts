@@ -4,7 +4,8 @@
 import { ApiError, getJSON, loginHref, sendJSON, setCsrfToken, urls, type Grant, type Me, type Permission } from "./api";
 import { lookup, t } from "./i18n";
 import { messageOf, showError } from "./notice";
-import { formatDateTime } from "./zone";
+import { provinceWide } from "./grants";
+import { formatDate, formatHM } from "./zone";
 
 let me: Me | null = null;
 
@@ -51,9 +52,10 @@ export function roleLabel(role: string): string {
 
 /**
  * The facilities of grants in words: "Tất cả cơ sở" or their names (names maps id → name), and the footage
- * window when one is set.
+ * window when one is set. Administrators and operators see every facility whatever their grants say.
  */
-export function grantsText(grants: Grant[], names: Map<string, string>): string {
+export function grantsText(role: string, grants: Grant[], names: Map<string, string>): string {
+  if (provinceWide(role)) return t("grant.byRole");
   if (grants.length === 0) return t("grant.none");
   const facilities = grants.some((g) => g.facility === "*")
     ? t("grant.all")
@@ -63,14 +65,17 @@ export function grantsText(grants: Grant[], names: Map<string, string>): string 
   return window ? `${facilities} · ${window}` : facilities;
 }
 
+/** dd/mm/yyyy HH:mm: a footage window is typed to the minute. */
+const minuteText = (ms: number) => `${formatDate(ms)} ${formatHM(ms)}`;
+
 /** The footage window of an investigator's grant: "ghi hình từ … đến …". */
 export function windowText(g: Grant): string {
   const from = g.from ? Date.parse(g.from) : NaN;
   const until = g.until ? Date.parse(g.until) : NaN;
   if (Number.isFinite(from) && Number.isFinite(until)) {
-    return t("grant.window", { from: formatDateTime(from), until: formatDateTime(until) });
+    return t("grant.window", { from: minuteText(from), until: minuteText(until) });
   }
-  if (Number.isFinite(from)) return t("grant.windowFrom", { from: formatDateTime(from) });
-  if (Number.isFinite(until)) return t("grant.windowUntil", { until: formatDateTime(until) });
+  if (Number.isFinite(from)) return t("grant.windowFrom", { from: minuteText(from) });
+  if (Number.isFinite(until)) return t("grant.windowUntil", { until: minuteText(until) });
   return "";
 }

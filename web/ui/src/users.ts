@@ -143,7 +143,7 @@ export function createUsers(): View {
     td({}, h("strong", {}, u.name || "—")),
     td({ class: "mono" }, u.username),
     td({}, h("span", { class: `badge role-badge role-${u.role}` }, roleLabel(u.role))),
-    td({ "data-testid": "user-grants" }, grantsText(u.grants ?? [], names)),
+    td({ "data-testid": "user-grants" }, grantsText(u.role, u.grants ?? [], names)),
     td({}, lastLogin === null ? h("span", { class: "muted" }, t("user.never")) : formatDateTime(lastLogin)),
     td({ "data-testid": "user-locked" }, locked && lockedUntil !== null
       ? h("span", { class: "bad-text" }, t("user.lockedUntil", { time: formatDateTime(lockedUntil) }))
@@ -164,7 +164,7 @@ export function createUsers(): View {
       class: revoked === null ? "" : "row-disabled" },
     td({}, h("strong", {}, k.name), h("div", { class: "muted small mono" }, k.id)),
     td({}, h("span", { class: `badge role-badge role-${k.role}` }, roleLabel(k.role))),
-    td({}, grantsText(k.grants ?? [], names)),
+    td({}, grantsText(k.role, k.grants ?? [], names)),
     td({}, created === null ? "—" : formatDateTime(created), h("div", { class: "muted small" }, t("token.by", { name: k.created_by }))),
     td({}, ...(used === null
       ? [h("span", { class: "muted" }, t("token.unused"))]

@@ -201,6 +201,13 @@ test("the administrator adds a facility user, who sees only that facility's came
     assert.equal(await p.locator("[data-testid=camera-view] video").count(), 0, "the refused camera's player stays");
     assert.equal(await status(p, `/api/v1/cameras/${other.cameras[0]}`), 403);
 
+    // Its facility's registry, to read: no control that would change it.
+    await p.goto(`${demo.vigil.url}/facilities`);
+    await waitFor("its facility alone", async () =>
+      (await p.$$eval("[data-testid=facility-row]", (rs) => rs.map((r) => r.dataset.facility))).join() === mine.id);
+    assert.equal(await p.locator("[data-testid=facility-add]").count(), 0, "a facility user may add facilities");
+    assert.equal(await p.locator("[data-testid=import-file]").count(), 0, "a facility user may import contacts");
+
     // A page for administrators only says so.
     await p.goto(`${demo.vigil.url}/users`);
     await p.locator("[data-testid=refusal]").waitFor();
