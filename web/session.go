@@ -58,6 +58,7 @@ func (h *handlers) login(c echo.Context) error {
 	}
 	secret, p, err := h.Auth.Login(c.Request().Context(), req.Username, req.Password, clientOf(c))
 	if err != nil {
+		h.loginFailures.Inc()
 		h.auditLogin(c, req.Username, err)
 		return h.signInError(c, err)
 	}

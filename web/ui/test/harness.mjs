@@ -244,7 +244,8 @@ export function isoSecond(ms) {
 export function demoSuite() {
   const suite = {};
   before(async () => {
-    suite.vigil = await startVigil((dir) => ["demo", "--data", dir, "--listen", "127.0.0.1:0"]);
+    // The RTSP re-stream on a free port too: its default (8554) may be taken (another demo, `make run`).
+    suite.vigil = await startVigil((dir) => ["demo", "--data", dir, "--listen", "127.0.0.1:0", "--rtsp-listen", "127.0.0.1:0"]);
     assert.ok(suite.vigil.adminPassword, `the demo printed no password for admin:\n${suite.vigil.output()}`);
     suite.browser = await launchBrowser();
     await login(suite.browser.context, suite.vigil.url, "admin", suite.vigil.adminPassword);

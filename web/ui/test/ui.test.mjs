@@ -198,10 +198,13 @@ test("an unreachable camera's tile says since when and why", async () => {
   }
 });
 
-// writeConfig writes a config with one camera nobody answers for: nothing listens on port 9 of loopback.
+// writeConfig writes a config with one camera nobody answers for: nothing listens on port 9 of loopback. Its
+// RTSP re-stream takes a free port: the demo of this file holds the default one.
 function writeConfig(path, dir) {
   return writeFile(path, [
     "listen: 127.0.0.1:0",
+    "upstream:",
+    "  listen: 127.0.0.1:0",
     "storage:",
     `  path: ${join(dir, "data")}`,
     "cameras:",
