@@ -59,19 +59,23 @@ func TestCentralSystem(t *testing.T) {
 		}
 	}
 
-	probe := func(userinfo string) (string, error) {
-		out, err := exec.Command("ffprobe", "-v", "error", "-rtsp_transport", "tcp", "-show_entries", "stream=codec_name,width,height",
-			"-of", "csv=p=0", "rtsp://"+userinfo+p.rtsp+"/cam-a").CombinedOutput()
-		return strings.TrimSpace(string(out)), err
+	// probe answers what ffprobe printed on stdout (the streams) and on stderr (why it failed).
+	probe := func(userinfo string) (string, string, error) {
+		var stdout, stderr strings.Builder
+		cmd := exec.Command("ffprobe", "-v", "error", "-rtsp_transport", "tcp", "-show_entries", "stream=codec_name,width,height",
+			"-of", "csv=p=0", "rtsp://"+userinfo+p.rtsp+"/cam-a")
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		return strings.TrimSpace(stdout.String()), stderr.String(), err
 	}
-	if out, err := probe(""); err == nil || !strings.Contains(out, "401") {
-		t.Errorf("a reader without credentials: %v %s, want 401", err, out)
+	if _, why, err := probe(""); err == nil || !strings.Contains(why, "401") {
+		t.Errorf("a reader without credentials: %v %s, want 401", err, why)
 	}
-	if out, err := probe("central:" + other + "@"); err == nil || !strings.Contains(out, "403") {
-		t.Errorf("a token of another facility: %v %s, want 403", err, out)
+	if _, why, err := probe("central:" + other + "@"); err == nil || !strings.Contains(why, "403") {
+		t.Errorf("a token of another facility: %v %s, want 403", err, why)
 	}
-	if out, err := probe("central:" + central + "@"); err != nil || out != "h264,640,360" {
-		t.Errorf("the central system's token: %v %q, want h264,640,360", err, out)
+	if out, why, err := probe("central:" + central + "@"); err != nil || out != "h264,640,360" {
+		t.Errorf("the central system's token: %v %q %s, want h264,640,360", err, out, why)
 	}
 
 	status := func(token string) (int, upstreamFeed) {
