@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/url"
 	"sort"
@@ -182,17 +183,21 @@ func walkRequest(t *testing.T, f *fixture, method, path, token string) (int, str
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
+	return sendRaw(t, req)
+}
+
+// sendRaw sends req as it is (no admin token, no redirects followed) and answers the status and the
+// body's first 4 KiB, enough for any error message.
+func sendRaw(t *testing.T, req *http.Request) (int, string) {
+	t.Helper()
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var out strings.Builder
-	buf := make([]byte, 512)
-	n, _ := resp.Body.Read(buf)
-	out.Write(buf[:n])
-	return resp.StatusCode, out.String()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
+	return resp.StatusCode, string(body)
 }
 
 func contains(list []string, s string) bool {

@@ -37,16 +37,7 @@ func withCookie(t *testing.T, f *fixture, method, path string, ck *http.Cookie, 
 	if csrf != "" {
 		req.Header.Set(csrfHeader, csrf)
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var b strings.Builder
-	buf := make([]byte, 4096)
-	n, _ := resp.Body.Read(buf)
-	b.Write(buf[:n])
-	return resp.StatusCode, b.String()
+	return sendRaw(t, req)
 }
 
 func TestLoginSessionAndCSRF(t *testing.T) {

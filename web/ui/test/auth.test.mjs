@@ -262,6 +262,32 @@ test("a viewer watches live only: no timeline, no jump, no export, and a shared 
   });
 });
 
+test("an investigator gets a list of cameras instead of the wall, and recordings without live", async () => {
+  const facilities = (await getJSON(`${demo.vigil.url}/api/v1/facilities`)).facilities;
+  const [mine] = facilities;
+  const made = await api("POST", `${demo.vigil.url}/api/v1/users`,
+    { username: "dieu-tra.02", name: "Điều tra viên B", role: "investigator", grants: [{ facility: mine.id }] });
+  await asPerson("dieu-tra.02", made.password, async (page) => {
+    const live = [];
+    page.on("request", (r) => {
+      if (new URL(r.url()).pathname.startsWith("/live/")) live.push(r.url());
+    });
+    await page.goto(`${demo.vigil.url}/`);
+    await waitFor("its facility's cameras", async () =>
+      (await page.$$eval("[data-testid=camera-index-row]", (rs) => rs.map((r) => r.dataset.camera).sort())).join() ===
+        [...mine.cameras].sort().join());
+    assert.equal(await page.locator("[data-testid=wall]").count(), 0);
+    assert.equal(await text(page.locator("[data-testid=nav-wall]")), "Ghi hình");
+
+    await page.click(`[data-testid=camera-index-row][data-camera="${mine.cameras[0]}"] a`);
+    await page.waitForSelector(`[data-testid=camera-view][data-camera="${mine.cameras[0]}"]`);
+    await page.waitForSelector("[data-testid=mode][data-mode=playback]");
+    await page.waitForSelector("[data-testid=timeline]");
+    assert.equal(await page.locator("[data-testid=go-live]").count(), 0, "an investigator has the live button");
+    assert.deepEqual(live, [], "the page asked for live video");
+  });
+});
+
 test("a reset password is shown once and replaces the old one", async () => {
   const made = await api("POST", `${demo.vigil.url}/api/v1/users`,
     { username: "dieu-tra.01", name: "Điều tra viên", role: "investigator", grants: [{ facility: "*" }] });
@@ -282,6 +308,37 @@ test("a reset password is shown once and replaces the old one", async () => {
   const session = await apiLogin(demo.vigil.url, "dieu-tra.01", fresh);
   assert.equal(session.me.role, "investigator");
   await page.close();
+});
+
+test("an administrator disables a user through the edit form; the user is then told so at sign-in", async () => {
+  const made = await api("POST", `${demo.vigil.url}/api/v1/users`,
+    { username: "tam-nghi", name: "Cán bộ tạm nghỉ", role: "viewer", grants: [{ facility: "*" }] });
+  const page = await demo.browser.newPage();
+  await page.goto(`${demo.vigil.url}/users`);
+  const row = page.locator('[data-testid=user-row][data-username="tam-nghi"]');
+  await row.locator("[data-testid=user-edit]").click();
+  const form = page.locator("[data-testid=user-form]");
+  assert.equal(await form.locator("input[name=username]").inputValue(), "tam-nghi");
+  assert.ok(await form.locator("input[name=username]").getAttribute("readonly") !== null, "a user name can be edited");
+  await form.locator("[data-testid=user-disabled]").check();
+  await page.click("[data-testid=user-save]");
+  await waitFor("the disabled account", async () => (await text(row.locator("[data-testid=user-state]"))) === "Đã vô hiệu hóa");
+  const stored = (await getJSON(`${demo.vigil.url}/api/v1/users`)).users.find((u) => u.username === "tam-nghi");
+  assert.equal(stored.disabled, true);
+  assert.equal(stored.role, "viewer", "editing changed the role");
+  await page.close();
+
+  const context = await demo.browser.newContext();
+  try {
+    const p = await context.newPage();
+    await p.goto(`${demo.vigil.url}/login`);
+    await fillLogin(p, "tam-nghi", made.password);
+    const error = p.locator("[data-testid=login-error]");
+    await error.waitFor({ state: "visible" });
+    assert.equal(await text(error), "Tài khoản này đã bị vô hiệu hóa; hãy liên hệ quản trị viên");
+  } finally {
+    await context.close();
+  }
 });
 
 test("an API token's secret is shown once; revoking it asks first and marks it revoked", async () => {
