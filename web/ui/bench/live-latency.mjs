@@ -6,15 +6,16 @@
 // page's clock is the frame's program date-time, which vigil stamps with the time the frame arrived from
 // the camera, so the figure covers vigil's muxer, HLS delivery, hls.js's buffer and the decoder. The
 // simulated camera sends on loopback, so the camera's own encoding delay is not in it.
-import { startVigil, launchBrowser, waitFor } from "../test/harness.mjs";
+import { startVigil, launchBrowser, login, waitFor } from "../test/harness.mjs";
 
 const seconds = Number(process.argv[2] ?? 30); // per camera
 const warmup = 10;
 const cameras = ["cam-01", "cam-02", "cam-03", "cam-04"];
 
-const vigil = await startVigil((dir) => ["demo", "--data", dir, "--listen", "127.0.0.1:0", "--log-level", "warn"]);
+const vigil = await startVigil((dir) => ["demo", "--data", dir, "--listen", "127.0.0.1:0", "--rtsp-listen", "127.0.0.1:0", "--log-level", "warn"]);
 const browser = await launchBrowser();
 try {
+  await login(browser.context, vigil.url, "admin", vigil.adminPassword);
   const pages = [];
   for (const cam of cameras) {
     const page = await browser.newPage();

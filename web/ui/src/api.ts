@@ -134,9 +134,9 @@ export function loginHref(next: string): string {
 }
 
 /**
- * Where to go after signing in: next only if it is a path of this site. "//host" and "/\\host" (a backslash) are
- * other sites to a browser, and anything that resolves elsewhere is refused, so a crafted link cannot use
- * the login page to send someone away.
+ * Where to go after signing in: next only if it is a path of this site, so a crafted link cannot use the
+ * login page to send someone away. A browser reads "//host" and "/" + backslash + "host" as other sites;
+ * anything else that resolves to another origin is refused too.
  */
 export function safeNext(next: string | null): string {
   if (!next || !next.startsWith("/") || next.startsWith("//") || next.startsWith("/\\")) return "/";
