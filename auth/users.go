@@ -73,13 +73,13 @@ func (s *Service) UpdateUser(ctx context.Context, a Account, facilityExists func
 }
 
 // SetPassword replaces a user's password (generated when empty, and returned), unlocks the account and ends
-// its sessions.
-func (s *Service) SetPassword(ctx context.Context, username, password string) (string, error) {
+// its sessions but keep (the session of a user changing their own password, who must see the new one).
+func (s *Service) SetPassword(ctx context.Context, username, password string, keep []byte) (string, error) {
 	password, err := choosePassword(username, password)
 	if err != nil {
 		return "", err
 	}
-	return password, s.Store.SetPassword(ctx, username, HashPassword(password))
+	return password, s.Store.SetPassword(ctx, username, HashPassword(password), keep)
 }
 
 // CheckToken validates a token's name, role and grants.

@@ -178,8 +178,9 @@ func (s *Store) UpdateUser(ctx context.Context, u User) error {
 	})
 }
 
-// SetPassword replaces a user's password hash, clears its lockout and ends its sessions.
-func (s *Store) SetPassword(ctx context.Context, username, hash string) error {
+// SetPassword replaces a user's password hash, clears its lockout and ends its sessions but keep (the
+// session of a user changing their own password; nil for none).
+func (s *Store) SetPassword(ctx context.Context, username, hash string, keep []byte) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE user SET password_hash = ?, failed_logins = 0, locked_until = 0 WHERE username = ?`, hash, username)
 		if err != nil {
@@ -188,7 +189,8 @@ func (s *Store) SetPassword(ctx context.Context, username, hash string) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return fmt.Errorf("%w: %s", ErrUserNotFound, username)
 		}
-		_, err = tx.ExecContext(ctx, `DELETE FROM session WHERE user_id = (SELECT id FROM user WHERE username = ?)`, username)
+		_, err = tx.ExecContext(ctx, `DELETE FROM session WHERE user_id = (SELECT id FROM user WHERE username = ?) AND id_hash IS NOT ?`,
+			username, keep)
 		return err
 	})
 }

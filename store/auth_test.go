@@ -91,11 +91,17 @@ func TestUserLockoutAndSessions(t *testing.T) {
 		t.Fatalf("session: %+v, %v", su, err)
 	}
 	// A new password ends every session and the lock.
-	if err := s.SetPassword(ctx, "lan", "h2"); err != nil {
+	if err := s.CreateSession(ctx, Session{IDHash: []byte("own"), UserID: u.ID, CSRF: "c", Created: 5, Seen: 5}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetPassword(ctx, "lan", "h2", []byte("own")); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := s.SessionByHash(ctx, []byte("h1")); !errors.Is(err, ErrSessionNotFound) {
 		t.Errorf("session after a password change: %v", err)
+	}
+	if _, _, err := s.SessionByHash(ctx, []byte("own")); err != nil {
+		t.Errorf("the session that changed its own password: %v", err)
 	}
 	if got, _ := s.UserByName(ctx, "lan"); got.LockedUntil != 0 || got.PasswordHash != "h2" {
 		t.Errorf("after SetPassword: %+v", got)

@@ -170,22 +170,17 @@ func (h *handlers) signInError(c echo.Context, err error) error {
 	case errors.As(err, &locked):
 		wait := max(1, int(math.Ceil(time.Until(locked.Until).Seconds())))
 		c.Response().Header().Set("Retry-After", strconv.Itoa(wait))
-		return &echo.HTTPError{Code: http.StatusTooManyRequests, Message: lockedBody{Error: locked.Error(), RetryAfter: wait}}
+		return &echo.HTTPError{Code: http.StatusTooManyRequests, Message: errorBody{Error: locked.Error(), Code: "locked", RetryAfter: wait}}
 	case errors.Is(err, auth.ErrBadCredentials), errors.Is(err, auth.ErrSessionExpired):
 		return unauthenticated(err.Error())
 	case errors.Is(err, auth.ErrDisabled):
-		return apiError(http.StatusForbidden, "%v", err)
+		return coded(http.StatusForbidden, "account_disabled", err.Error())
 	}
 	var he *echo.HTTPError
 	if errors.As(err, &he) {
 		return err
 	}
 	return fmt.Errorf("sign-in: %w", err)
-}
-
-type lockedBody struct {
-	Error      string `json:"error"`
-	RetryAfter int    `json:"retry_after"`
 }
 
 func isUnauthenticated(err error) bool {

@@ -11,6 +11,15 @@ import (
 // errorBody is the shape of every error answer, so a client needs one code path for all of them.
 type errorBody struct {
 	Error string `json:"error"`
+	// Code names the few refusals a client acts on by itself (account_disabled, locked); messages are for people.
+	Code string `json:"code,omitempty"`
+	// RetryAfter: with locked, the seconds until a sign-in is taken again (as the Retry-After header).
+	RetryAfter int `json:"retry_after,omitempty"`
+}
+
+// coded is an error answer with a Code.
+func coded(status int, code, msg string) error {
+	return &echo.HTTPError{Code: status, Message: errorBody{Error: msg, Code: code}}
 }
 
 // apiError is an error answer with a message meant for the client.
@@ -25,32 +34,35 @@ func (h *handlers) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
-	code, msg := h.describeError(err, c.Request())
+	code, body := h.describeError(err, c.Request())
 	if c.Request().Method == http.MethodHead {
 		err = c.NoContent(code)
 	} else {
-		err = c.JSON(code, errorBody{Error: msg})
+		err = c.JSON(code, body)
 	}
 	if err != nil {
 		h.log.Warn("writing error answer", "err", err)
 	}
 }
 
-func (h *handlers) describeError(err error, r *http.Request) (int, string) {
+func (h *handlers) describeError(err error, r *http.Request) (int, errorBody) {
 	var he *echo.HTTPError
 	if !errors.As(err, &he) {
 		h.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-		return http.StatusInternalServerError, "internal server error"
+		return http.StatusInternalServerError, errorBody{Error: "internal server error"}
 	}
 	// Echo's router answers unknown paths and methods with these sentinels; say what was asked for.
 	switch he {
 	case echo.ErrNotFound:
-		return he.Code, fmt.Sprintf("no such endpoint: %s", r.URL.Path)
+		return he.Code, errorBody{Error: fmt.Sprintf("no such endpoint: %s", r.URL.Path)}
 	case echo.ErrMethodNotAllowed:
-		return he.Code, fmt.Sprintf("method %s not allowed on %s", r.Method, r.URL.Path)
+		return he.Code, errorBody{Error: fmt.Sprintf("method %s not allowed on %s", r.Method, r.URL.Path)}
 	}
-	if msg, ok := he.Message.(string); ok {
-		return he.Code, msg
+	switch m := he.Message.(type) {
+	case string:
+		return he.Code, errorBody{Error: m}
+	case errorBody:
+		return he.Code, m
 	}
-	return he.Code, http.StatusText(he.Code)
+	return he.Code, errorBody{Error: http.StatusText(he.Code)}
 }

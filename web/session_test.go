@@ -13,7 +13,8 @@ import (
 	"vigil/store"
 )
 
-// login posts a user name and password to the login route and returns the answer and its session cookie.
+// login posts a user name and password to the login route and returns the answer and its session cookie;
+// the answer's error body, if any, is in lastLoginError.
 func login(t *testing.T, f *fixture, username, password string) (*http.Response, *http.Cookie) {
 	t.Helper()
 	body, _ := json.Marshal(map[string]string{"username": username, "password": password})
@@ -21,6 +22,8 @@ func login(t *testing.T, f *fixture, username, password string) (*http.Response,
 	if err != nil {
 		t.Fatal(err)
 	}
+	lastLoginError = errorBody{}
+	json.NewDecoder(resp.Body).Decode(&lastLoginError)
 	resp.Body.Close()
 	for _, c := range resp.Cookies() {
 		if c.Name == sessionCookie {
@@ -29,6 +32,8 @@ func login(t *testing.T, f *fixture, username, password string) (*http.Response,
 	}
 	return resp, nil
 }
+
+var lastLoginError errorBody
 
 func withCookie(t *testing.T, f *fixture, method, path string, ck *http.Cookie, csrf string) (int, string) {
 	t.Helper()
@@ -98,8 +103,10 @@ func TestBruteForce(t *testing.T) {
 		}
 	}
 	resp, _ := login(t, f, "lan", "guess3")
-	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
-		t.Fatalf("third guess: %d, Retry-After %q; want 429 with Retry-After", resp.StatusCode, resp.Header.Get("Retry-After"))
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" ||
+		lastLoginError.Code != "locked" || lastLoginError.RetryAfter < 1 || !strings.Contains(lastLoginError.Error, "locked") {
+		t.Fatalf("third guess: %d, Retry-After %q, %+v; want 429 saying the account is locked and for how long",
+			resp.StatusCode, resp.Header.Get("Retry-After"), lastLoginError)
 	}
 	if resp, ck := login(t, f, "lan", "đúng mật khẩu rồi"); resp.StatusCode != http.StatusTooManyRequests || ck != nil {
 		t.Fatalf("right password while locked: %d", resp.StatusCode)
@@ -117,5 +124,30 @@ func TestBruteForce(t *testing.T) {
 	}
 	if resp, _ := login(t, f, "lan", "đúng mật khẩu rồi"); resp.StatusCode != http.StatusTooManyRequests {
 		t.Fatalf("a right password from an address that guessed too much: %d, want 429", resp.StatusCode)
+	}
+}
+
+// TestOwnPasswordReset: an admin who resets their own password stays signed in to read the new one; their
+// other sessions end.
+func TestOwnPasswordReset(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	if _, err := f.srv.Auth.AddUser(ctx, auth.Account{Username: "lan", Role: auth.Admin}, "đúng mật khẩu rồi", nil); err != nil {
+		t.Fatal(err)
+	}
+	_, here := login(t, f, "lan", "đúng mật khẩu rồi")
+	_, elsewhere := login(t, f, "lan", "đúng mật khẩu rồi")
+	_, body := withCookie(t, f, "GET", "/api/v1/auth/me", here, "")
+	var me meAnswer
+	json.Unmarshal([]byte(body), &me)
+	code, body := withCookie(t, f, "POST", "/api/v1/users/lan/password", here, me.CSRF)
+	if code != http.StatusOK || !strings.Contains(body, `"password"`) {
+		t.Fatalf("own reset: %d %s", code, body)
+	}
+	if code, _ := withCookie(t, f, "GET", "/api/v1/auth/me", here, ""); code != http.StatusOK {
+		t.Errorf("the session that reset its password: %d, want it still signed in", code)
+	}
+	if code, _ := withCookie(t, f, "GET", "/api/v1/auth/me", elsewhere, ""); code != http.StatusUnauthorized {
+		t.Errorf("another session of the same user: %d, want 401", code)
 	}
 }

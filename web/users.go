@@ -173,7 +173,11 @@ func (h *handlers) resetPassword(c echo.Context) error {
 		return apiError(http.StatusBadRequest, "the body must be {\"password\": …} or {}")
 	}
 	username := c.Param("username")
-	password, err := h.Auth.SetPassword(c.Request().Context(), username, req.Password)
+	var keep []byte
+	if p := principal(c); p.Kind == auth.UserKind && p.Name == username {
+		keep = p.SessionHash // every other session of the user ends; the one asking goes on
+	}
+	password, err := h.Auth.SetPassword(c.Request().Context(), username, req.Password, keep)
 	if err != nil {
 		return accountError(err)
 	}

@@ -116,7 +116,7 @@ func demoAdmin(ctx context.Context, st *store.Store, a *auth.Service, _ *config.
 	case errors.Is(err, store.ErrUserNotFound):
 		pw, err = a.AddUser(ctx, auth.Account{Username: name, Name: "Quản trị (demo)", Role: auth.Admin}, "", func(string) bool { return false })
 	case err == nil:
-		pw, err = a.SetPassword(ctx, name, "")
+		pw, err = a.SetPassword(ctx, name, "", nil)
 	}
 	if err != nil {
 		return fmt.Errorf("demo admin: %w", err)

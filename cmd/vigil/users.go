@@ -143,7 +143,7 @@ func cmdUser(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		pw, err = svc.SetPassword(ctx, username, pw)
+		pw, err = svc.SetPassword(ctx, username, pw, nil)
 		if err != nil {
 			return err
 		}
