@@ -28,6 +28,9 @@ type Principal struct {
 	CSRF string
 	// SessionHash identifies the session, for logout.
 	SessionHash []byte
+
+	// passwordHash is the user's hash when it signed in: a password changed since ends what it opened.
+	passwordHash string
 }
 
 // Actor is how the audit log names the principal.

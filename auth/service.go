@@ -263,7 +263,26 @@ func userPrincipal(u store.User) *Principal {
 	if display == "" {
 		display = u.Username
 	}
-	return &Principal{Kind: UserKind, ID: u.ID, Name: u.Username, Display: display, Role: Role(u.Role), Grants: u.Grants}
+	return &Principal{Kind: UserKind, ID: u.ID, Name: u.Username, Display: display, Role: Role(u.Role), Grants: u.Grants,
+		passwordHash: u.PasswordHash}
+}
+
+// Current is the principal as it stands now, for a sign-in that lasts (an RTSP session): false when the
+// user was disabled or its password changed, or the token revoked, since p was signed in. It reads the
+// store, never hashes a password.
+func (s *Service) Current(ctx context.Context, p *Principal) (*Principal, bool) {
+	if p.Kind == TokenKind {
+		t, err := s.Store.TokenByID(ctx, p.ID)
+		if err != nil || t.Revoked != 0 {
+			return nil, false
+		}
+		return tokenPrincipal(t), true
+	}
+	u, err := s.Store.UserByID(ctx, p.ID)
+	if err != nil || u.Disabled || u.PasswordHash != p.passwordHash {
+		return nil, false
+	}
+	return userPrincipal(u), true
 }
 
 func tokenPrincipal(t store.Token) *Principal {

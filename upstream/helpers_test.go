@@ -42,21 +42,33 @@ const (
 	facilityCam  = "cam"
 )
 
-// testAuth is the Authorizer of these tests: fixed accounts, one of them limited to one camera.
-type testAuth struct{}
+// testAuth is the Authorizer of these tests: fixed accounts, one of them limited to one camera. Revoking
+// the token (revoked) withdraws the permits it gave; started counts the views begun.
+type testAuth struct {
+	revoked atomic.Bool
+	started atomic.Int64
+}
 
-func (testAuth) AuthorizeRTSP(user, pass, camera string, _ net.Addr) error {
+func (a *testAuth) AuthorizeRTSP(user, pass, camera string, _ net.Addr) (upstream.Permit, error) {
 	switch {
-	case user == tokenUser && pass == tokenPass:
-		return nil
+	case user == tokenUser && pass == tokenPass && !a.revoked.Load():
+		return testPermit{a, true}, nil
 	case user == facilityUser && pass == facilityPass:
 		if camera != facilityCam {
-			return upstream.ErrForbidden
+			return nil, upstream.ErrForbidden
 		}
-		return nil
+		return testPermit{a, false}, nil
 	}
-	return upstream.ErrUnauthenticated
+	return nil, upstream.ErrUnauthenticated
 }
+
+type testPermit struct {
+	a     *testAuth
+	token bool
+}
+
+func (p testPermit) Valid() bool { return !p.token || !p.a.revoked.Load() }
+func (p testPermit) Started()    { p.a.started.Add(1) }
 
 type rigCamera struct {
 	id   string
@@ -66,6 +78,7 @@ type rigCamera struct {
 // rig is a recorder recording simulated cameras into a temp folder with a real store, and an upstream
 // RTSP server re-streaming them.
 type rig struct {
+	auth *testAuth
 	t    *testing.T
 	cams *simcam.Server
 	cfg  *config.Config
@@ -135,12 +148,13 @@ func newRigOn(t *testing.T, sim *simcam.Server, cams ...rigCamera) *rig {
 // startServer starts the re-stream server on a free loopback port.
 func (r *rig) startServer() {
 	r.t.Helper()
+	r.auth = &testAuth{}
 	var ids []string
 	for _, c := range r.cfg.Cameras {
 		ids = append(ids, c.ID)
 	}
 	r.srv = &upstream.Server{Listen: "127.0.0.1:0", Subscribe: r.subs.subscribe, Cameras: func() []string { return ids },
-		Authorize: testAuth{}, Log: r.log, Grace: 300 * time.Millisecond}
+		Authorize: r.auth, Log: r.log, Grace: 300 * time.Millisecond, Recheck: 100 * time.Millisecond}
 	if err := r.srv.Start(); err != nil {
 		r.t.Fatal(err)
 	}

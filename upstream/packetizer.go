@@ -211,11 +211,27 @@ func (pz *packetizer) withParams(au [][]byte) [][]byte {
 		return au
 	}
 	out := make([][]byte, 0, len(au)+3)
+	// An access unit delimiter must stay first (H.264 7.4.1.2.3, H.265 7.4.2.4.4): the sets go after it.
+	lead := 0
+	if len(au) > 0 && isAUD(p.Codec, au[0]) {
+		lead = 1
+	}
+	out = append(out, au[:lead]...)
 	if p.Codec == "H265" {
 		out = append(out, p.VPS)
 	}
 	out = append(out, p.SPS, p.PPS)
-	return append(out, au...)
+	return append(out, au[lead:]...)
+}
+
+func isAUD(codec string, nalu []byte) bool {
+	if len(nalu) == 0 {
+		return false
+	}
+	if codec == "H265" {
+		return h265.NALUType((nalu[0]>>1)&0x3f) == h265.NALUType_AUD_NUT
+	}
+	return h264.NALUType(nalu[0]&0x1f) == h264.NALUTypeAccessUnitDelimiter
 }
 
 // hasParams reports whether an access unit carries every parameter set its codec needs.

@@ -24,6 +24,9 @@ import (
 // once (a player reloading, a central system cycling its sessions) finds it still running.
 const defaultGrace = 10 * time.Second
 
+// defaultRecheck: a token revoked or a user disabled stops reading within this long.
+const defaultRecheck = 15 * time.Second
+
 // writeQueueSize is each reader's queue of outgoing RTP packets. gortsplib's default (256) is about a
 // second of a 4 Mbit/s stream: a reader on a congested WAN link would lose packets at the first hiccup.
 const writeQueueSize = 1024
@@ -57,6 +60,9 @@ type Server struct {
 	Log *slog.Logger
 	// Grace is how long a camera's stream outlives its last reader; it defaults to 10 seconds.
 	Grace time.Duration
+	// Recheck is how often every reading session's Permit is asked whether it still holds; one that does not
+	// is disconnected. It defaults to 15 seconds.
+	Recheck time.Duration
 
 	log     *slog.Logger
 	rtsp    *gortsplib.Server
@@ -64,7 +70,8 @@ type Server struct {
 	streams map[string]*camStream
 	readers map[*gortsplib.ServerSession]*reader
 	closed  bool
-	wg      sync.WaitGroup // the streams' goroutines
+	wg      sync.WaitGroup // the streams' goroutines and the recheck loop
+	done    chan struct{}  // closed by Close: ends the recheck loop
 }
 
 // StreamStatus is one camera currently re-streamed.
@@ -95,16 +102,24 @@ type camStream struct {
 
 	stopOnce sync.Once
 	stop     chan struct{} // closed to end it
+	why      string        // why it was ended, set before stop is closed
 }
 
-func (cs *camStream) end() { cs.stopOnce.Do(func() { close(cs.stop) }) }
+// end stops the stream, saying why (the first reason given stands).
+func (cs *camStream) end(why string) {
+	cs.stopOnce.Do(func() {
+		cs.why = why
+		close(cs.stop)
+	})
+}
 
 // reader is one RTSP session reading a camera.
 type reader struct {
-	cs    *camStream
-	user  string
-	from  net.Addr
-	since time.Time
+	cs     *camStream
+	user   string
+	from   net.Addr
+	since  time.Time
+	permit Permit
 }
 
 // Start binds the listener and serves.
@@ -129,8 +144,47 @@ func (s *Server) Start() error {
 	if err := s.rtsp.Start(); err != nil {
 		return fmt.Errorf("upstream: %w", err)
 	}
+	s.done = make(chan struct{})
+	s.wg.Add(1)
+	go s.recheckLoop()
 	s.log.Info("RTSP re-stream listening", "addr", s.Addr().String())
 	return nil
+}
+
+// recheckLoop disconnects, every Recheck, the readers whose permit no longer holds.
+func (s *Server) recheckLoop() {
+	defer s.wg.Done()
+	every := s.Recheck
+	if every <= 0 {
+		every = defaultRecheck
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.done:
+			return
+		case <-t.C:
+			s.recheck()
+		}
+	}
+}
+
+func (s *Server) recheck() {
+	s.mu.Lock()
+	sessions := make(map[*gortsplib.ServerSession]*reader, len(s.readers))
+	for ss, r := range s.readers {
+		sessions[ss] = r
+	}
+	s.mu.Unlock()
+	// Asked outside the lock: a permit may read the store.
+	for ss, r := range sessions {
+		if r.permit == nil || r.permit.Valid() {
+			continue
+		}
+		s.log.Warn("RTSP reader disconnected: its access was withdrawn", "camera", r.cs.camera, "remote", r.from.String(), "user", r.user)
+		ss.Close()
+	}
 }
 
 // Addr is the bound address, after Start.
@@ -142,6 +196,9 @@ func (s *Server) Close() {
 		return
 	}
 	s.mu.Lock()
+	if !s.closed && s.done != nil {
+		close(s.done)
+	}
 	s.closed = true
 	all := make([]*camStream, 0, len(s.streams))
 	for id, cs := range s.streams {
@@ -150,7 +207,7 @@ func (s *Server) Close() {
 	}
 	s.mu.Unlock()
 	for _, cs := range all {
-		cs.end()
+		cs.end("vigil is stopping")
 	}
 	s.wg.Wait()
 	s.rtsp.Close()
@@ -270,7 +327,7 @@ func (s *Server) pump(cs *camStream, feed *media.Feed, pz *packetizer, first *me
 				return err.Error()
 			}
 		case <-cs.stop:
-			return "no reader left"
+			return cs.why
 		}
 	}
 }
@@ -325,29 +382,37 @@ func (s *Server) startIdle(cs *camStream) {
 		// Forgotten here rather than when its goroutine returns, so a reader arriving meanwhile starts
 		// a new stream instead of joining one that is closing.
 		delete(s.streams, cs.camera)
-		cs.end()
+		cs.end("no reader left")
 	})
 }
 
-// addReader counts a session as a reader of cs, once however many medias it sets up. It reports false
-// when cs ended meanwhile (its grace ran out between DESCRIBE and SETUP).
-func (s *Server) addReader(ss *gortsplib.ServerSession, cs *camStream, user string, from net.Addr) bool {
+// addReader counts a session as a reader of cs, once however many medias it sets up, and tells its permit
+// the view started. It reports false when cs ended meanwhile (its grace ran out between DESCRIBE and SETUP).
+func (s *Server) addReader(ss *gortsplib.ServerSession, cs *camStream, user string, from net.Addr, permit Permit) bool {
+	added, ok := s.joinStream(ss, cs, user, from, permit)
+	if added && permit != nil {
+		permit.Started() // outside the lock: it writes to the audit log
+	}
+	return ok
+}
+
+func (s *Server) joinStream(ss *gortsplib.ServerSession, cs *camStream, user string, from net.Addr, permit Permit) (added, ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.readers[ss]; ok {
-		return true
+		return false, true
 	}
 	if cs.ended || s.streams[cs.camera] != cs {
-		return false
+		return false, false
 	}
-	s.readers[ss] = &reader{cs: cs, user: user, from: from, since: time.Now()}
+	s.readers[ss] = &reader{cs: cs, user: user, from: from, since: time.Now(), permit: permit}
 	cs.readers++
 	if cs.idle != nil {
 		cs.idle.Stop()
 		cs.idle = nil
 	}
 	s.log.Info("reader session started", "camera", cs.camera, "remote", from.String(), "user", user)
-	return true
+	return true, true
 }
 
 // removeReader forgets a closed session; the stream idles when it was the last.
@@ -431,28 +496,42 @@ func (h *handler) authorize(conn *gortsplib.ServerConn, c creds, camera string) 
 	return nil, nil
 }
 
-// check asks the Authorizer, once per connection, camera and credentials: a client sends the same
-// Authorization header with DESCRIBE and each SETUP, and checking a password hash is slow on purpose.
+// check asks the Authorizer, once per connection, camera and credentials while the permit holds: a client
+// sends the same Authorization header with DESCRIBE and each SETUP, and checking a password hash is slow
+// on purpose.
 func (h *handler) check(conn *gortsplib.ServerConn, c creds, camera string, from net.Addr) error {
 	if c.digest {
 		return ErrUnauthenticated
 	}
-	key := grant{header: c.header, camera: camera}
-	if c.user != "" && conn.UserData() == key {
+	key := grantKey{header: c.header, camera: camera}
+	if g, ok := conn.UserData().(*grant); ok && g.key == key && g.permit.Valid() {
 		return nil
 	}
 	if h.Authorize == nil {
 		return ErrUnauthenticated
 	}
-	err := h.Authorize.AuthorizeRTSP(c.user, c.pass, camera, from)
-	if err == nil && c.user != "" {
-		conn.SetUserData(key)
+	permit, err := h.Authorize.AuthorizeRTSP(c.user, c.pass, camera, from)
+	if err == nil && (c.user != "" || c.pass != "") && permit != nil {
+		conn.SetUserData(&grant{key: key, permit: permit})
 	}
 	return err
 }
 
-// grant is what a connection was last allowed: these credentials, that camera.
-type grant struct{ header, camera string }
+// grant is what a connection was last allowed: these credentials, that camera, and the permit given.
+type grant struct {
+	key    grantKey
+	permit Permit
+}
+
+type grantKey struct{ header, camera string }
+
+// permitOf is the permit the connection's last check gave, or nil.
+func permitOf(conn *gortsplib.ServerConn) Permit {
+	if g, ok := conn.UserData().(*grant); ok {
+		return g.permit
+	}
+	return nil
+}
 
 // creds are what a client sent in its Authorization header.
 type creds struct {
@@ -500,7 +579,7 @@ func (h *handler) OnSetup(ctx *gortsplib.ServerHandlerOnSetupCtx) (*base.Respons
 		if res != nil {
 			return res, nil, err
 		}
-		if s.addReader(ctx.Session, cs, c.user, ctx.Conn.NetConn().RemoteAddr()) {
+		if s.addReader(ctx.Session, cs, c.user, ctx.Conn.NetConn().RemoteAddr(), permitOf(ctx.Conn)) {
 			return &base.Response{StatusCode: base.StatusOK}, cs.stream, nil
 		}
 	}

@@ -278,3 +278,32 @@ func TestParamsLearnedInBand(t *testing.T) {
 		t.Errorf("ffprobe says %+v", p.Streams)
 	}
 }
+
+// TestRevokedReaderIsDisconnected: a reader whose token is revoked while it reads is cut off at the next
+// recheck, and cannot come back; a view that started is counted once.
+func TestRevokedReaderIsDisconnected(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, rigCamera{"cam", simcam.ClipH264})
+	r.startServer()
+	url := r.url(tokenUser, tokenPass, "cam")
+	s, err := play(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.c.Close()
+	waitFor(t, "video", 20*time.Second, func() bool { return s.video.Load() > 0 })
+	if n := r.auth.started.Load(); n != 1 {
+		t.Errorf("%d views started, want 1 (one DESCRIBE, two SETUPs, one PLAY)", n)
+	}
+	r.auth.revoked.Store(true)
+	ended := make(chan error, 1)
+	go func() { ended <- s.c.Wait() }()
+	select {
+	case <-ended:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the reader of a revoked token is still connected")
+	}
+	if _, err := describe(url); statusCode(err) != 401 {
+		t.Errorf("the revoked token again: %v, want 401", err)
+	}
+}

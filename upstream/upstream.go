@@ -19,6 +19,17 @@ type Authorizer interface {
 	// only, because passwords and API tokens are stored hashed and Digest needs the clear password on the
 	// server's side). An empty user means the client sent no credentials. It returns nil to allow,
 	// ErrUnauthenticated when the credentials are missing or wrong, ErrForbidden when they are valid but
-	// not for this camera; any other error is answered 500 and logged.
-	AuthorizeRTSP(user, pass, camera string, from net.Addr) error
+	// not for this camera; any other error is answered 500 and logged. What it allows comes as a Permit.
+	AuthorizeRTSP(user, pass, camera string, from net.Addr) (Permit, error)
+}
+
+// Permit is what an Authorizer allowed one client for one camera.
+type Permit interface {
+	// Valid tells whether the permit still holds: a token revoked, a user disabled, a password changed or
+	// a grant taken away since end it. The server asks every Server.Recheck for every reading session
+	// (an RTSP session has no next request at which to check), so it must be cheap: no password hashing.
+	Valid() bool
+	// Started is called once the client's session has joined the camera's stream (the camera is served
+	// and online): the moment a view begins, for the audit log.
+	Started()
 }

@@ -24,28 +24,46 @@ type rtspGate struct {
 	log        *slog.Logger
 }
 
-func (g *rtspGate) AuthorizeRTSP(user, pass, camera string, from net.Addr) error {
+func (g *rtspGate) AuthorizeRTSP(user, pass, camera string, from net.Addr) (upstream.Permit, error) {
 	ctx := context.Background()
 	addr := hostOf(from)
 	if user == "" && pass == "" {
-		return upstream.ErrUnauthenticated
+		return nil, upstream.ErrUnauthenticated
 	}
 	p, err := g.auth.Password(ctx, user, pass, auth.Client{Address: addr, UserAgent: "rtsp"})
 	if err != nil {
 		g.audit(ctx, &store.AuditEvent{Actor: truncate(user, 64), ActorKind: "anonymous", Address: addr, Action: "login_failed",
 			Camera: camera, Detail: "rtsp: " + err.Error(), Outcome: "refused"})
 		if errors.Is(err, auth.ErrBadCredentials) || errors.Is(err, auth.ErrDisabled) || isLocked(err) {
-			return upstream.ErrUnauthenticated
+			return nil, upstream.ErrUnauthenticated
 		}
-		return err
+		return nil, err
 	}
 	facility := g.facilities[camera]
 	if !p.CanAt(auth.Live, facility) {
-		return upstream.ErrForbidden
+		return nil, upstream.ErrForbidden
 	}
-	g.audit(ctx, &store.AuditEvent{Actor: p.Name, ActorKind: string(p.Kind), Role: string(p.Role), Address: addr, Action: "live",
-		Camera: camera, Facility: facility, Detail: "rtsp re-stream"})
-	return nil
+	return &rtspPermit{gate: g, principal: p, camera: camera, facility: facility, addr: addr}, nil
+}
+
+// rtspPermit is one RTSP reader's access to one camera.
+type rtspPermit struct {
+	gate             *rtspGate
+	principal        *auth.Principal
+	camera, facility string
+	addr             string
+}
+
+// Valid: the user or token as it is now still reaches the camera.
+func (p *rtspPermit) Valid() bool {
+	now, ok := p.gate.auth.Current(context.Background(), p.principal)
+	return ok && now.CanAt(auth.Live, p.facility)
+}
+
+// Started audits the view once its session has joined the camera's stream.
+func (p *rtspPermit) Started() {
+	p.gate.audit(context.Background(), &store.AuditEvent{Actor: p.principal.Name, ActorKind: string(p.principal.Kind),
+		Role: string(p.principal.Role), Address: p.addr, Action: "live", Camera: p.camera, Facility: p.facility, Detail: "rtsp re-stream"})
 }
 
 func (g *rtspGate) audit(ctx context.Context, e *store.AuditEvent) {
@@ -84,6 +102,9 @@ type upstreamLink struct {
 	server *upstream.Server
 	pusher *upstream.Pusher
 	public string
+	// stopPush ends the publishers; pushed is closed once they all have.
+	stopPush context.CancelFunc
+	pushed   chan struct{}
 }
 
 // startUpstream starts the RTSP re-stream and the publishers; the publishers stop with ctx.
@@ -106,7 +127,13 @@ func startUpstream(ctx context.Context, cfg *config.Config, rec *recorder.Record
 	}
 	if len(cfg.Upstream.Push) > 0 {
 		l.pusher = &upstream.Pusher{Targets: cfg.Upstream.Push, Cameras: cfg.Cameras, Subscribe: rec.Subscribe, Log: log}
-		go l.pusher.Run(ctx)
+		var pctx context.Context
+		pctx, l.stopPush = context.WithCancel(ctx)
+		l.pushed = make(chan struct{})
+		go func() {
+			defer close(l.pushed)
+			l.pusher.Run(pctx)
+		}()
 	}
 	return l, nil
 }
@@ -119,9 +146,15 @@ func (l *upstreamLink) RTSPAddr() string {
 	return l.server.Addr().String()
 }
 
+// Close disconnects the readers and stops the publishers, waiting for them: the recorder they read from
+// closes next.
 func (l *upstreamLink) Close() {
 	if l.server != nil {
 		l.server.Close()
+	}
+	if l.pusher != nil {
+		l.stopPush()
+		<-l.pushed
 	}
 }
 

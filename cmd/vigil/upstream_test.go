@@ -77,6 +77,24 @@ func TestCentralSystem(t *testing.T) {
 	if out, why, err := probe("central:" + central + "@"); err != nil || out != "h264,640,360" {
 		t.Errorf("the central system's token: %v %q %s, want h264,640,360", err, out, why)
 	}
+	// One view read, one live event in the audit log: the refused reader and a camera that does not exist
+	// leave none.
+	out, err := exec.Command("ffprobe", "-v", "error", "-rtsp_transport", "tcp", "rtsp://central:"+central+"@"+p.rtsp+"/nope").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "404") {
+		t.Errorf("an unknown camera: %v %s, want 404", err, out)
+	}
+	resp, err := authedGet(p.url + "api/v1/audit?action=live")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var audit struct {
+		Events []struct{ Actor, ActorKind, Camera, Detail string }
+	}
+	json.NewDecoder(resp.Body).Decode(&audit)
+	resp.Body.Close()
+	if len(audit.Events) != 1 || audit.Events[0].Actor != "central" || audit.Events[0].Camera != "cam-a" {
+		t.Errorf("live events in the audit log: %+v, want the central system's one view of cam-a", audit.Events)
+	}
 
 	status := func(token string) (int, upstreamFeed) {
 		req, _ := http.NewRequest("GET", p.url+"api/v1/upstream/status", nil)
