@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -198,6 +199,10 @@ func TestScope(t *testing.T) {
 		{"viewer with all facilities", (&Principal{Role: Viewer, Grants: []store.Grant{{Facility: "*"}}}).CanAt(Live, "ktx-b"), true},
 		{"operator everywhere without grants", (&Principal{Role: Operator}).Everywhere(), true},
 		{"operator manages no users", (&Principal{Role: Operator}).Can(Users), false},
+		{"a facility's own window beats the grant of all, listed first", (&Principal{Role: Investigator, Grants: []store.Grant{
+			{Facility: "*"}, {Facility: "ktx-a", FromNs: day(10).UnixNano(), UntilNs: day(12).UnixNano()}}}).Footage(Playback, "ktx-a", day(13), day(14)), false},
+		{"the grant of all still covers the others", (&Principal{Role: Investigator, Grants: []store.Grant{
+			{Facility: "*"}, {Facility: "ktx-a", FromNs: day(10).UnixNano(), UntilNs: day(12).UnixNano()}}}).Footage(Playback, "ktx-b", day(13), day(14)), true},
 	}
 	for _, c := range cases {
 		if c.got != c.want {
@@ -236,5 +241,58 @@ func BenchmarkVerifyPassword(b *testing.B) {
 		if !VerifyPassword(h, "correct horse battery staple") {
 			b.Fatal("no match")
 		}
+	}
+}
+
+// TestUnknownNamesLockLikeAccounts: a name that does not exist is refused and locked exactly as one that
+// does, so neither answer tells a guesser which names exist.
+func TestUnknownNamesLockLikeAccounts(t *testing.T) {
+	s, _ := newService(t)
+	ctx := context.Background()
+	addUser(t, s, Account{Username: "lan", Role: Operator}, "correct horse battery")
+	answers := func(name string) []string {
+		var out []string
+		for i := range s.Config.LockoutAfter + 1 {
+			_, _, err := s.Login(ctx, name, "guess", Client{Address: "10.9.9." + string(rune('0'+i))})
+			var locked *LockedError
+			switch {
+			case errors.As(err, &locked):
+				out = append(out, "locked")
+			case errors.Is(err, ErrBadCredentials):
+				out = append(out, "refused")
+			default:
+				out = append(out, err.Error())
+			}
+		}
+		return out
+	}
+	known, unknown := answers("lan"), answers("nobody")
+	if strings.Join(known, ",") != strings.Join(unknown, ",") || known[len(known)-1] != "locked" {
+		t.Errorf("an existing name answers %v, a missing one %v: they must not differ", known, unknown)
+	}
+}
+
+func TestAddressKey(t *testing.T) {
+	for in, want := range map[string]string{
+		"203.0.113.9":           "203.0.113.9",
+		"2001:db8:1:2:3:4:5:6":  "2001:db8:1:2::/64",
+		"2001:db8:1:2:ffff::99": "2001:db8:1:2::/64",
+		"not an address":        "not an address",
+	} {
+		if got := addressKey(in); got != want {
+			t.Errorf("addressKey(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestFailureLogIsBounded: failures from ever new addresses never grow the log past its bound.
+func TestFailureLogIsBounded(t *testing.T) {
+	var f failureLog
+	now := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+	for i := range 3 * maxFailureKeys {
+		f.add(fmt.Sprintf("key-%d", i), now.Add(time.Duration(i)*time.Millisecond), time.Hour)
+	}
+	if n := len(f.byKey); n > maxFailureKeys+1000 {
+		t.Errorf("%d keys kept, bound %d", n, maxFailureKeys)
 	}
 }

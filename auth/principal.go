@@ -81,13 +81,17 @@ func (p *Principal) FootageWindow(facility string) Window {
 	return w
 }
 
+// window is the grant that applies to facility: its own grant if it has one, else the grant of every
+// facility; the order grants were given in does not matter.
 func (p *Principal) window(facility string) (Window, bool) {
 	if p.Role.seesEverything() {
 		return Window{}, true
 	}
-	for _, g := range p.Grants {
-		if g.Facility == facility || g.Facility == AllFacilities {
-			return grantWindow(g), true
+	for _, want := range []string{facility, AllFacilities} {
+		for _, g := range p.Grants {
+			if g.Facility == want {
+				return grantWindow(g), true
+			}
 		}
 	}
 	return Window{}, false

@@ -54,9 +54,11 @@ type Service struct {
 	// Now defaults to time.Now; tests move it.
 	Now func() time.Time
 
-	mu        sync.Mutex
-	addrFails map[string][]time.Time // recent failed sign-ins per client address
-	linkKey   []byte
+	mu      sync.Mutex
+	linkKey []byte
+	// addrFails are the recent failed sign-ins per client address; nameFails per user name that does not
+	// exist, which lock like an account so a lockout does not tell which names exist.
+	addrFails, nameFails failureLog
 }
 
 func (s *Service) now() time.Time {
@@ -111,15 +113,15 @@ func (s *Service) checkPassword(ctx context.Context, username, password, addr st
 	}
 	u, err := s.Store.UserByName(ctx, username)
 	if errors.Is(err, store.ErrUserNotFound) {
-		VerifyPassword(dummyHash, password)
-		s.addressFailed(addr, now)
-		return u, ErrBadCredentials
+		return u, s.unknownUser(username, password, addr, now)
 	}
 	if err != nil {
 		return u, err
 	}
 	if u.LockedUntil > now.UnixNano() {
-		// The password is not even checked: a locked account gives a guesser nothing to learn.
+		// The answer does not depend on the password, so a locked account gives a guesser nothing; the hash
+		// is computed all the same, so the answer takes as long as any other.
+		VerifyPassword(dummyHash, password)
 		s.addressFailed(addr, now)
 		return u, &LockedError{Until: time.Unix(0, u.LockedUntil)}
 	}
@@ -140,47 +142,37 @@ func (s *Service) checkPassword(ctx context.Context, username, password, addr st
 	return u, s.Store.RecordLoginSuccess(ctx, u.ID, now.UnixNano())
 }
 
+// unknownUser refuses a user name that does not exist the way an account is refused: as long, and locked
+// after as many failures, so neither the time nor a lockout tells which names exist.
+func (s *Service) unknownUser(username, password, addr string, now time.Time) error {
+	VerifyPassword(dummyHash, password)
+	s.addressFailed(addr, now)
+	key := strings.ToLower(username)
+	if until, locked := s.limited(&s.nameFails, key, now, s.Config.LockoutAfter); locked {
+		return &LockedError{Until: until}
+	}
+	if fails := s.nameFails.add(key, now, s.Config.LockoutFor); len(fails) >= s.Config.LockoutAfter {
+		return &LockedError{Until: now.Add(s.Config.LockoutFor)}
+	}
+	return ErrBadCredentials
+}
+
 // addressLimited tells whether addr has failed AddressLimit times within the last LockoutFor, and until when.
 func (s *Service) addressLimited(addr string, now time.Time) (time.Time, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	recent := s.recentFailures(addr, now)
-	if len(recent) < s.Config.AddressLimit {
-		return time.Time{}, false
-	}
-	return recent[len(recent)-s.Config.AddressLimit].Add(s.Config.LockoutFor), true
+	return s.limited(&s.addrFails, addressKey(addr), now, s.Config.AddressLimit)
 }
 
 func (s *Service) addressFailed(addr string, now time.Time) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.addrFails == nil {
-		s.addrFails = map[string][]time.Time{}
-	}
-	s.addrFails[addr] = append(s.recentFailures(addr, now), now)
-	if len(s.addrFails) > 10000 {
-		s.forgetOldFailures(now) // a scan of many addresses must not grow the map without bound
-	}
+	s.addrFails.add(addressKey(addr), now, s.Config.LockoutFor)
 }
 
-// recentFailures is addr's failures within LockoutFor, oldest first. s.mu is held.
-func (s *Service) recentFailures(addr string, now time.Time) []time.Time {
-	fails := s.addrFails[addr]
-	i := 0
-	for i < len(fails) && now.Sub(fails[i]) >= s.Config.LockoutFor {
-		i++
+// limited tells whether key has failed limit times within the last LockoutFor in log, and until when.
+func (s *Service) limited(log *failureLog, key string, now time.Time, limit int) (time.Time, bool) {
+	recent := log.recent(key, now, s.Config.LockoutFor)
+	if len(recent) < limit {
+		return time.Time{}, false
 	}
-	fails = fails[i:]
-	if len(fails) == 0 {
-		delete(s.addrFails, addr)
-	}
-	return fails
-}
-
-func (s *Service) forgetOldFailures(now time.Time) {
-	for addr := range s.addrFails {
-		s.recentFailures(addr, now)
-	}
+	return recent[len(recent)-limit].Add(s.Config.LockoutFor), true
 }
 
 // Session finds the principal of a session cookie, ending the session if it has idled or lived too long.

@@ -21,6 +21,9 @@ const (
 	defaultMediaLinkTTL  = time.Hour
 	// Footage is kept a month; who looked at it must outlive it by far, for complaints that come late.
 	defaultAuditRetention = 5 * 365 * day
+	// minAuditRetention: whatever the footage's retention, a year of audit log is kept, so a config edit
+	// cannot wipe the record of who watched what (and of the edit itself).
+	minAuditRetention = 365 * day
 	defaultUpstreamListen = "127.0.0.1:8554"
 
 	// UpstreamOff is the upstream.listen value that switches the RTSP re-stream off.
@@ -185,8 +188,8 @@ func (v *validator) auditRetention() {
 	}
 	r := v.c.Audit.Retention
 	switch {
-	case r <= 0:
-		v.errorf("audit.retention", "must be > 0, got %s", formatDuration(r))
+	case r < minAuditRetention:
+		v.errorf("audit.retention", "must be at least %s, got %s", formatDuration(minAuditRetention), formatDuration(r))
 	case v.c.Retention.MaxAge == 0:
 		// Footage kept until the quota has no fixed age to compare with.
 	case r <= longest:

@@ -78,10 +78,16 @@ vigil.yaml:7: auth.lockout_for: must be > 0, got -1m
 vigil.yaml:8: auth.adress_limit: unknown key (did you mean address_limit?)`},
 		{"audit shorter than footage", `
 storage: {path: ./data}
-retention: {max_age: 90d}
+retention: {max_age: 400d}
 audit:
-  retention: 30d
-`, `vigil.yaml:5: audit.retention: must be longer than footage is kept (90d), got 30d`},
+  retention: 380d
+`, `vigil.yaml:5: audit.retention: must be longer than footage is kept (400d), got 380d`},
+		{"audit shorter than a year", `
+storage: {path: ./data}
+retention: {max_age: 0s}
+audit:
+  retention: 1s
+`, `vigil.yaml:5: audit.retention: must be at least 365d, got 1s`},
 		{"upstream", `
 storage: {path: ./data}
 cameras:

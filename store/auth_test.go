@@ -33,6 +33,9 @@ func TestAuditIsAppendOnly(t *testing.T) {
 	if _, err := s.write.Exec(`UPDATE audit_horizon SET before_ns = 0`); err == nil {
 		t.Error("the horizon moved back")
 	}
+	if _, err := s.write.Exec(`DELETE FROM audit_horizon`); err == nil {
+		t.Error("the horizon was removed")
+	}
 	events, err := s.AuditEvents(ctx, AuditFilter{})
 	if err != nil || len(events) != 1 || events[0].At != 300 {
 		t.Fatalf("events left: %+v, %v", events, err)

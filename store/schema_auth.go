@@ -47,7 +47,7 @@ CREATE TABLE api_token (
 -- retention, and only below audit_horizon, which only moves forward: the triggers refuse anything else,
 -- whatever code runs.
 CREATE TABLE audit (
-  id         INTEGER PRIMARY KEY,
+  id         INTEGER PRIMARY KEY AUTOINCREMENT, -- never reused: a gap in the ids shows where rows went
   at_ns      INTEGER NOT NULL,
   actor      TEXT    NOT NULL,
   actor_kind TEXT    NOT NULL CHECK (actor_kind IN ('user', 'token', 'system', 'anonymous')),
@@ -74,11 +74,13 @@ INSERT INTO audit_horizon (one, before_ns) VALUES (1, 0);
 CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
-WHEN old.at_ns >= (SELECT before_ns FROM audit_horizon)
+WHEN old.at_ns >= coalesce((SELECT before_ns FROM audit_horizon), 0)
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only: only retention deletes, below its horizon'); END;
 CREATE TRIGGER audit_horizon_forward BEFORE UPDATE ON audit_horizon
 WHEN new.before_ns < old.before_ns
 BEGIN SELECT RAISE(ABORT, 'the audit horizon only moves forward'); END;
+CREATE TRIGGER audit_horizon_kept BEFORE DELETE ON audit_horizon
+BEGIN SELECT RAISE(ABORT, 'the audit horizon cannot be removed'); END;
 
 -- Keys the server makes for itself once (the HMAC key of signed media links).
 CREATE TABLE server_secret (
