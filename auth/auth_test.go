@@ -296,3 +296,48 @@ func TestFailureLogIsBounded(t *testing.T) {
 		t.Errorf("%d keys kept, bound %d", n, maxFailureKeys)
 	}
 }
+
+// TestLinksEndWithTheirSession: a link made in a session stops at logout; one made without a session stops
+// when the password changes; neither outlives its expiry, however often it is used.
+func TestLinksEndWithTheirSession(t *testing.T) {
+	s, clk := newService(t)
+	ctx := context.Background()
+	addUser(t, s, Account{Username: "lan", Role: FacilityRole, Grants: []store.Grant{{Facility: "ktx-a"}}}, "correct horse battery")
+	_, p, err := s.Login(ctx, "lan", "correct horse battery", Client{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inSession, _ := s.SignLink(ctx, p, "gate")
+	bare, _ := s.Password(ctx, "lan", "correct horse battery", Client{})
+	sessionless, _ := s.SignLink(ctx, bare, "gate")
+	for _, l := range []string{inSession, sessionless} {
+		if _, err := s.Link(ctx, l, "gate"); err != nil {
+			t.Fatalf("fresh link: %v", err)
+		}
+	}
+	if err := s.Logout(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Link(ctx, inSession, "gate"); !errors.Is(err, ErrBadLink) {
+		t.Errorf("a session's link after logout: %v", err)
+	}
+	if _, err := s.Link(ctx, sessionless, "gate"); err != nil {
+		t.Errorf("a link without a session after someone else's logout: %v", err)
+	}
+	if _, err := s.SetPassword(ctx, "lan", "a new horse battery", nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Link(ctx, sessionless, "gate"); !errors.Is(err, ErrBadLink) {
+		t.Errorf("a link after the password changed: %v", err)
+	}
+	bare, _ = s.Password(ctx, "lan", "a new horse battery", Client{})
+	fresh, _ := s.SignLink(ctx, bare, "gate")
+	clk.move(s.Config.MediaLinkTTL - time.Second)
+	if _, err := s.Link(ctx, fresh, "gate"); err != nil {
+		t.Errorf("just before its expiry: %v", err)
+	}
+	clk.move(2 * time.Second)
+	if _, err := s.Link(ctx, fresh, "gate"); !errors.Is(err, ErrBadLink) {
+		t.Errorf("after its expiry: %v", err)
+	}
+}

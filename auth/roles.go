@@ -120,3 +120,15 @@ func CheckGrants(r Role, grants []store.Grant, known func(string) bool) error {
 	}
 	return nil
 }
+
+// SafeName is a user name fit for logs and the audit log: an API token typed where the name goes (as in
+// rtsp://TOKEN@host/camera) is not written down.
+func SafeName(name string) string {
+	if strings.HasPrefix(name, TokenPrefix) {
+		return TokenPrefix + "…(hidden)"
+	}
+	if len(name) > 64 {
+		return name[:64] + "…"
+	}
+	return name
+}

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
@@ -282,24 +283,36 @@ func tokenPrincipal(t store.Token) *Principal {
 }
 
 // SignLink makes a short-lived credential for one camera's HLS files, for players that carry no cookie:
-// it names the principal, the camera and the expiry, sealed with the server's key.
+// it names the principal, the camera and the expiry (media_link_ttl from now, never extended), sealed with
+// the server's key. A user's link also names the session it was made in, if any, and its password: it
+// ends with the session (logout, expiry) and with a new password.
 func (s *Service) SignLink(ctx context.Context, p *Principal, camera string) (string, error) {
 	key, err := s.key(ctx)
 	if err != nil {
 		return "", err
 	}
-	kind := "u"
-	if p.Kind == TokenKind {
-		kind = "t"
+	kind, bound := "t", "-"
+	if p.Kind == UserKind {
+		kind, bound = "u", hex.EncodeToString(fingerprint(p.passwordHash))
+		if p.SessionHash != nil {
+			bound += ":" + hex.EncodeToString(p.SessionHash)
+		}
 	}
 	exp := s.now().Add(s.Config.MediaLinkTTL).Unix()
-	payload := kind + "." + strconv.FormatInt(p.ID, 10) + "." + strconv.FormatInt(exp, 10) + "." + camera
+	payload := strings.Join([]string{kind, strconv.FormatInt(p.ID, 10), strconv.FormatInt(exp, 10), bound, camera}, ".")
 	b64 := base64.RawURLEncoding
 	return b64.EncodeToString([]byte(payload)) + "." + b64.EncodeToString(sign(key, payload)), nil
 }
 
-// Link checks a signed link for camera and returns its principal, as it is now: a user disabled or a
-// token revoked since the link was made is refused.
+// fingerprint identifies a password hash without giving it away.
+func fingerprint(passwordHash string) []byte {
+	h := sha256.Sum256([]byte("link:" + passwordHash))
+	return h[:8]
+}
+
+// Link checks a signed link for camera and returns its principal, as it is now: expired, a user disabled,
+// signed out of the session the link was made in or with a new password, or a token revoked, and it is
+// refused.
 func (s *Service) Link(ctx context.Context, link, camera string) (*Principal, error) {
 	key, err := s.key(ctx)
 	if err != nil {
@@ -312,8 +325,8 @@ func (s *Service) Link(ctx context.Context, link, camera string) (*Principal, er
 	if !ok || err1 != nil || err2 != nil || !hmac.Equal(sig, sign(key, string(payload))) {
 		return nil, ErrBadLink
 	}
-	parts := strings.SplitN(string(payload), ".", 4)
-	if len(parts) != 4 || parts[3] != camera {
+	parts := strings.SplitN(string(payload), ".", 5)
+	if len(parts) != 5 || parts[4] != camera {
 		return nil, ErrBadLink
 	}
 	id, _ := strconv.ParseInt(parts[1], 10, 64)
@@ -329,10 +342,27 @@ func (s *Service) Link(ctx context.Context, link, camera string) (*Principal, er
 		return tokenPrincipal(t), nil
 	}
 	u, err := s.Store.UserByID(ctx, id)
-	if err != nil || u.Disabled {
+	if err != nil || u.Disabled || !s.linkBoundHolds(ctx, parts[3], u) {
 		return nil, ErrBadLink
 	}
 	return userPrincipal(u), nil
+}
+
+// linkBoundHolds checks what a user's link is bound to: the password it was made under, and the session.
+func (s *Service) linkBoundHolds(ctx context.Context, bound string, u store.User) bool {
+	pw, session, hasSession := strings.Cut(bound, ":")
+	if pw != hex.EncodeToString(fingerprint(u.PasswordHash)) {
+		return false
+	}
+	if !hasSession {
+		return true
+	}
+	h, err := hex.DecodeString(session)
+	if err != nil {
+		return false
+	}
+	ss, _, err := s.Store.SessionByHash(ctx, h)
+	return err == nil && ss.UserID == u.ID && s.now().Sub(time.Unix(0, ss.Created)) <= s.Config.SessionMax
 }
 
 func (s *Service) key(ctx context.Context) ([]byte, error) {

@@ -23,7 +23,7 @@ const (
 	defaultAuditRetention = 5 * 365 * day
 	// minAuditRetention: whatever the footage's retention, a year of audit log is kept, so a config edit
 	// cannot wipe the record of who watched what (and of the edit itself).
-	minAuditRetention = 365 * day
+	minAuditRetention     = 365 * day
 	defaultUpstreamListen = "127.0.0.1:8554"
 
 	// UpstreamOff is the upstream.listen value that switches the RTSP re-stream off.

@@ -271,6 +271,6 @@ SELECT camera_id, at_ns, state, reason FROM (
 }
 
 // SegmentByPath returns the segment whose file is path, without its fragment map; sql.ErrNoRows if none.
-func (s *Store) SegmentByPath(ctx context.Context, path string) (*Segment, error) {
-	return scanSegment(s.read.QueryRowContext(ctx, `SELECT `+segmentColumns+` FROM segment WHERE path = ?`, path), false)
+func (s *Store) SegmentByPath(ctx context.Context, path string, withFragments bool) (*Segment, error) {
+	return scanSegment(s.read.QueryRowContext(ctx, `SELECT `+columns(withFragments)+` FROM segment WHERE path = ?`, path), withFragments)
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -54,10 +56,12 @@ type Pusher struct {
 
 // PushStatus is one camera pushed to one target.
 type PushStatus struct {
-	Camera string    `json:"camera"`
-	Target string    `json:"target"` // the URL with its password hidden
-	State  string    `json:"state"`  // PushConnecting | PushPublishing | PushWaiting | PushFailed
-	Since  time.Time `json:"since"`  // when it entered State
+	Camera string `json:"camera"`
+	// Target names the server pushed to: scheme://host[:port] only, as webhooks are named, since a path or
+	// query may hold the stream's key and the status reaches viewers, metrics and logs.
+	Target string    `json:"target"`
+	State  string    `json:"state"` // PushConnecting | PushPublishing | PushWaiting | PushFailed
+	Since  time.Time `json:"since"` // when it entered State
 	// LastError is the last failure (passwords hidden); it stays while publishing again, as history.
 	LastError string `json:"last_error,omitempty"`
 	// Attempts counts the connections tried since it last published (0 while publishing).
@@ -114,7 +118,7 @@ func (p *Pusher) expand(log *slog.Logger) []*publisher {
 		for _, cam := range cams {
 			url := t.URLFor(cam)
 			pub := &publisher{camera: cam, url: url, udp: t.Transport == "udp", subscribe: p.Subscribe}
-			pub.status = PushStatus{Camera: cam, Target: config.Redact(url), State: PushConnecting, Since: time.Now()}
+			pub.status = PushStatus{Camera: cam, Target: targetName(url), State: PushConnecting, Since: time.Now()}
 			pub.log = log.With("camera", cam, "target", pub.status.Target)
 			pubs = append(pubs, pub)
 		}
@@ -297,12 +301,25 @@ func (pub *publisher) fail(state string, err error, pause time.Duration) time.Du
 	return pause
 }
 
-// hide takes the target's password out of an error's text.
+// hide takes the target's password, and its query (where stream keys go), out of an error's text.
 func (pub *publisher) hide(err error) string {
 	if err == nil {
 		return ""
 	}
-	return config.HidePasswords(err.Error(), pub.url)
+	text := config.HidePasswords(err.Error(), pub.url)
+	if u, perr := url.Parse(pub.url); perr == nil && u.RawQuery != "" {
+		text = strings.ReplaceAll(text, u.RawQuery, "***")
+	}
+	return text
+}
+
+// targetName is scheme://host[:port] of a push URL.
+func targetName(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return "(invalid URL)"
+	}
+	return u.Scheme + "://" + u.Host
 }
 
 // set changes the status; a new state (if not "") restarts Since.

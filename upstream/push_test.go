@@ -117,44 +117,49 @@ func TestPush(t *testing.T) {
 		}
 	}()
 
-	target := "rtsp://" + pushUser + ":***@" + addr + "/live/cam"
-	status := func(target string) upstream.PushStatus {
-		for _, s := range p.Status() {
-			if s.Target == target {
-				return s
-			}
+	// Status lists the pushes in the order of the targets, each expanded over the cameras: cam and dead for
+	// the first target, cam for the second. A target is named by its scheme and host only.
+	const camLive, deadLive, camRefused = 0, 1, 2
+	target := "rtsp://" + addr
+	status := func(i int) upstream.PushStatus {
+		all := p.Status()
+		if i >= len(all) {
+			return upstream.PushStatus{}
 		}
-		return upstream.PushStatus{}
+		if all[i].Target != target {
+			t.Errorf("push %d is named %q, want %q", i, all[i].Target, target)
+		}
+		return all[i]
 	}
 	waitFor(t, "the camera's video and audio at the central system", 20*time.Second, func() bool {
 		return cen.count("live/cam", description.MediaTypeVideo) > 0 && cen.count("live/cam", description.MediaTypeAudio) > 0
 	})
-	if s := status(target); s.State != upstream.PushPublishing || s.Camera != "cam" || s.Attempts != 0 {
+	if s := status(camLive); s.State != upstream.PushPublishing || s.Camera != "cam" || s.Attempts != 0 {
 		t.Errorf("status of a push that works: %+v", s)
 	}
 	waitFor(t, "the offline camera to wait", 20*time.Second, func() bool {
-		s := status("rtsp://" + pushUser + ":***@" + addr + "/live/dead")
-		return s.State == upstream.PushWaiting && s.NextAttempt != nil
+		s := status(deadLive)
+		return s.Camera == "dead" && s.State == upstream.PushWaiting && s.NextAttempt != nil
 	})
 	waitFor(t, "the refused push to fail", 20*time.Second, func() bool {
-		s := status("rtsp://" + pushUser + ":***@" + addr + "/refused")
-		return s.State == upstream.PushFailed && strings.Contains(s.LastError, "401")
+		s := status(camRefused)
+		return s.Camera == "cam" && s.State == upstream.PushFailed && strings.Contains(s.LastError, "401")
 	})
 
 	cen.srv.Close()
 	waitFor(t, "the push to fail when the central system goes away", 20*time.Second, func() bool {
-		s := status(target)
+		s := status(camLive)
 		return (s.State == upstream.PushFailed || s.State == upstream.PushConnecting) && s.LastError != ""
 	})
 	// Wait for a refused connection too, so that the restart is found by a retry, not by chance.
 	waitFor(t, "a retry refused", 30*time.Second, func() bool {
-		s := status(target)
+		s := status(camLive)
 		return s.State == upstream.PushFailed && s.Attempts >= 1 && strings.Contains(s.LastError, "refused")
 	})
 
 	cen = startCentral(t, addr)
 	waitFor(t, "publishing again after the central system is back", 40*time.Second, func() bool {
-		return status(target).State == upstream.PushPublishing && cen.count("live/cam", description.MediaTypeVideo) > 0
+		return status(camLive).State == upstream.PushPublishing && cen.count("live/cam", description.MediaTypeVideo) > 0
 	})
 
 	shown := fmt.Sprintf("%+v", p.Status())

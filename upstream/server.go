@@ -16,6 +16,7 @@ import (
 	"github.com/bluenviron/gortsplib/v5/pkg/headers"
 	"github.com/bluenviron/gortsplib/v5/pkg/liberrors"
 
+	vauth "vigil/auth"
 	"vigil/config"
 	"vigil/media"
 )
@@ -465,7 +466,7 @@ func (h *handler) access(conn *gortsplib.ServerConn, req *base.Request, path str
 	cs, err := s.streamFor(camera)
 	if err != nil {
 		s.log.Info("RTSP reader refused: camera not online", "camera", camera,
-			"remote", conn.NetConn().RemoteAddr().String(), "user", c.user, "err", err)
+			"remote", conn.NetConn().RemoteAddr().String(), "user", c.shown, "err", err)
 		return &base.Response{StatusCode: base.StatusServiceUnavailable, StatusMessage: "Camera Not Online"}, nil, c, nil
 	}
 	return nil, cs, c, nil
@@ -479,7 +480,7 @@ func (h *handler) authorize(conn *gortsplib.ServerConn, c creds, camera string) 
 	switch {
 	case errors.Is(err, ErrUnauthenticated):
 		if c.user != "" {
-			s.log.Warn("RTSP reader refused: wrong credentials", "camera", camera, "remote", from.String(), "user", c.user)
+			s.log.Warn("RTSP reader refused: wrong credentials", "camera", camera, "remote", from.String(), "user", c.shown)
 		}
 		// gortsplib adds the challenge when no credentials came, and closes the connection when wrong
 		// ones did.
@@ -487,10 +488,10 @@ func (h *handler) authorize(conn *gortsplib.ServerConn, c creds, camera string) 
 	case !s.servable(camera):
 		return &base.Response{StatusCode: base.StatusNotFound}, nil
 	case errors.Is(err, ErrForbidden):
-		s.log.Warn("RTSP reader refused: camera not allowed", "camera", camera, "remote", from.String(), "user", c.user)
+		s.log.Warn("RTSP reader refused: camera not allowed", "camera", camera, "remote", from.String(), "user", c.shown)
 		return &base.Response{StatusCode: base.StatusForbidden}, nil
 	case err != nil:
-		s.log.Error("RTSP authorization failed", "camera", camera, "remote", from.String(), "user", c.user, "err", err)
+		s.log.Error("RTSP authorization failed", "camera", camera, "remote", from.String(), "user", c.shown, "err", err)
 		return &base.Response{StatusCode: base.StatusInternalServerError}, nil
 	}
 	return nil, nil
@@ -536,6 +537,7 @@ func permitOf(conn *gortsplib.ServerConn) Permit {
 // creds are what a client sent in its Authorization header.
 type creds struct {
 	user, pass string
+	shown      string // user as logs may show it (an API token typed as the name is hidden)
 	header     string
 	digest     bool // Digest cannot be checked against a hash; only Basic is offered
 }
@@ -546,7 +548,7 @@ func credentials(req *base.Request) creds {
 	if err := a.Unmarshal(v); err != nil {
 		return creds{}
 	}
-	c := creds{user: a.Username, header: v[0]}
+	c := creds{user: a.Username, shown: vauth.SafeName(a.Username), header: v[0]}
 	if a.Method == headers.AuthMethodBasic {
 		c.pass = a.BasicPass
 	} else {
@@ -579,7 +581,7 @@ func (h *handler) OnSetup(ctx *gortsplib.ServerHandlerOnSetupCtx) (*base.Respons
 		if res != nil {
 			return res, nil, err
 		}
-		if s.addReader(ctx.Session, cs, c.user, ctx.Conn.NetConn().RemoteAddr(), permitOf(ctx.Conn)) {
+		if s.addReader(ctx.Session, cs, c.shown, ctx.Conn.NetConn().RemoteAddr(), permitOf(ctx.Conn)) {
 			return &base.Response{StatusCode: base.StatusOK}, cs.stream, nil
 		}
 	}

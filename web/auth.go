@@ -116,6 +116,9 @@ func (h *handlers) authenticate(c echo.Context, a access) (*auth.Principal, erro
 	from := clientOf(c)
 	if authz := r.Header.Get(echo.HeaderAuthorization); authz != "" {
 		p, err := h.fromAuthorization(ctx, authz, from)
+		if err != nil {
+			h.refusedSignIn(c, authorizationName(authz), err)
+		}
 		return p, h.signInError(c, err)
 	}
 	if ck, err := r.Cookie(sessionCookie); err == nil && ck.Value != "" {
@@ -126,6 +129,12 @@ func (h *handlers) authenticate(c echo.Context, a access) (*auth.Principal, erro
 		}
 		if !safeMethod(r.Method) && subtle.ConstantTimeCompare([]byte(r.Header.Get(csrfHeader)), []byte(p.CSRF)) != 1 {
 			return nil, apiError(http.StatusForbidden, "missing or wrong %s header: reload the page and try again", csrfHeader)
+		}
+		if site := r.Header.Get("Sec-Fetch-Site"); !a.page && (site == "cross-site" || site == "same-site") {
+			// A link on another site would otherwise make the browser fetch footage or an export in the
+			// user's name, and write it in the audit log as theirs. Pages may be linked to; they fetch
+			// their data from this origin.
+			return nil, apiError(http.StatusForbidden, "refused: a request from another site with your session (Sec-Fetch-Site: %s); open it from vigil's pages", site)
 		}
 		return p, nil
 	}
@@ -142,6 +151,16 @@ func (h *handlers) authenticate(c echo.Context, a access) (*auth.Principal, erro
 		return nil, errNoCredentials
 	}
 	return nil, unauthenticated("sign in first: this needs a session, or an API token (Authorization: Bearer vgl_…)")
+}
+
+// authorizationName is who an Authorization header claims to be, for the audit log: the Basic user name,
+// or "token" for a Bearer token (whose secret is never written down).
+func authorizationName(authz string) string {
+	r := &http.Request{Header: http.Header{"Authorization": {authz}}}
+	if user, _, ok := r.BasicAuth(); ok {
+		return auth.SafeName(user)
+	}
+	return "token"
 }
 
 func (h *handlers) fromAuthorization(ctx context.Context, authz string, from auth.Client) (*auth.Principal, error) {
@@ -260,8 +279,7 @@ func (h *handlers) linkCamera(c echo.Context) string {
 	if id := c.Param("id"); id != "" {
 		return id
 	}
-	first, _, _ := strings.Cut(c.Param("*"), "/")
-	return first
+	return cameraOfPath(c.Param("*"))
 }
 
 // linkKey holds the camera of a request authenticated by a signed link, whose playlists must hand the link on.

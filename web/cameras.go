@@ -67,6 +67,11 @@ func seesCamera(p *auth.Principal, facility string) bool {
 func (h *handlers) cameraViewFor(p *auth.Principal, s recorder.CameraStatus) cameraView {
 	if !p.Can(auth.RegistryWrite) {
 		s.URL = ""
+		if s.Substream != nil {
+			sub := *s.Substream // a copy: the status is the recorder's
+			sub.URL = ""
+			s.Substream = &sub
+		}
 	}
 	return h.cameraView(s)
 }

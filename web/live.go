@@ -9,9 +9,12 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"vigil/auth"
 	"vigil/media"
 	"vigil/playback"
 	"vigil/recorder"
@@ -22,8 +25,36 @@ import (
 // hold a slash, so no file of the main stream's can be taken for it.
 const liveSubDir = "sub/"
 
-// liveEntryPlaylist is the playlist a player starts a live view with.
-const liveEntryPlaylist = "index.m3u8"
+// liveViewGap is how long a principal can stop fetching a camera's live playlists and still be in the
+// same view: a player reloads them every second or faster while it plays.
+const liveViewGap = time.Minute
+
+// liveViews remembers when each principal last fetched each camera's live playlists, so a view is audited
+// once, when it starts, whichever playlist the player asks for first.
+type liveViews struct {
+	mu   sync.Mutex
+	last map[string]time.Time
+}
+
+// starts records a playlist fetch and tells whether it begins a view.
+func (v *liveViews) starts(p *auth.Principal, camera string, q media.Quality, now time.Time) bool {
+	key := string(p.Kind) + "\x00" + p.Name + "\x00" + camera + "\x00" + string(q)
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.last == nil {
+		v.last = map[string]time.Time{}
+	}
+	prev, seen := v.last[key]
+	v.last[key] = now
+	if len(v.last) > 10000 {
+		for k, t := range v.last {
+			if now.Sub(t) > liveViewGap {
+				delete(v.last, k)
+			}
+		}
+	}
+	return !seen || now.Sub(prev) > liveViewGap
+}
 
 // liveHLS serves a camera's low-latency HLS: /live/{id}/index.m3u8 and the files it names from its main
 // stream, /live/{id}/sub/index.m3u8 and the files it names from its substream. A player asks for the grid's
@@ -59,11 +90,11 @@ func (h *handlers) liveHLS(c echo.Context) error {
 	if !hasSub {
 		quality = media.MainStream // one muxer for both places
 	}
-	if file == liveEntryPlaylist {
-		// A player asks for the multivariant playlist once per view; everything after it is the same view.
+	err = h.serveLive(c, id, quality, file)
+	served := err == nil && c.Response().Status < http.StatusBadRequest
+	if served && strings.HasSuffix(file, ".m3u8") && h.views.starts(principal(c), id, quality, time.Now()) {
 		h.audit(c, auditEvent{action: "live", camera: id, detail: "quality " + string(quality)})
 	}
-	err = h.serveLive(c, id, quality, file)
 	switch {
 	case errors.Is(err, recorder.ErrNotLive):
 		return apiError(http.StatusServiceUnavailable, "camera %q is not online", id)
@@ -76,12 +107,9 @@ func (h *handlers) liveHLS(c echo.Context) error {
 }
 
 // serveLive hands the request to the camera's muxer. A playlist fetched with a signed link is rewritten so
-// every URI in it carries a fresh link: a player without a cookie could not fetch the next file otherwise.
+// every URI in it carries the link: a player without a cookie could not fetch the next file otherwise.
 func (h *handlers) serveLive(c echo.Context, id string, quality media.Quality, file string) error {
-	suffix, err := h.passLink(c, id)
-	if err != nil {
-		return err
-	}
+	suffix := h.passLink(c)
 	if suffix == "" || !strings.HasSuffix(file, ".m3u8") {
 		return h.live.Handle(id, quality, c.Response(), c.Request())
 	}
@@ -89,28 +117,33 @@ func (h *handlers) serveLive(c echo.Context, id string, quality media.Quality, f
 	if err := h.live.Handle(id, quality, rec, c.Request()); err != nil {
 		return err
 	}
-	body := appendToURIs(rec.body.String(), strings.TrimPrefix(suffix, "?"))
+	body := setOnURIs(rec.body.String(), linkParam, c.QueryParam(linkParam))
 	hdr := c.Response().Header()
 	for k, v := range rec.header {
 		hdr[k] = v
 	}
 	hdr.Set(echo.HeaderContentLength, strconv.Itoa(len(body)))
 	c.Response().WriteHeader(rec.code)
-	_, err = io.WriteString(c.Response(), body)
+	_, err := io.WriteString(c.Response(), body)
 	return err
 }
 
 var uriAttribute = regexp.MustCompile(`URI="([^"]*)"`)
 
-// appendToURIs adds the query parameter param (k=v) to every URI of an HLS playlist: the lines that name a
-// file, and the URI="…" attributes of tags (EXT-X-MAP, EXT-X-PART, EXT-X-PRELOAD-HINT, EXT-X-MEDIA,
-// EXT-X-RENDITION-REPORT).
-func appendToURIs(playlist, param string) string {
+// setOnURIs sets the query parameter name=value on every URI of an HLS playlist: the lines that name
+// a file, and the URI="…" attributes of tags (EXT-X-MAP, EXT-X-PART, EXT-X-PRELOAD-HINT, EXT-X-MEDIA,
+// EXT-X-RENDITION-REPORT). A URI that carries the parameter already (the muxer copies the request's query
+// into some) gets it replaced, not repeated.
+func setOnURIs(playlist, name, value string) string {
 	with := func(uri string) string {
-		if strings.Contains(uri, "?") {
-			return uri + "&" + param
+		u, err := url.Parse(uri)
+		if err != nil {
+			return uri
 		}
-		return uri + "?" + param
+		q := u.Query()
+		q.Set(name, value)
+		u.RawQuery = q.Encode()
+		return u.String()
 	}
 	lines := strings.Split(playlist, "\n")
 	for i, line := range lines {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"vigil/auth"
 	"vigil/config"
 	"vigil/recorder"
 	"vigil/simcam"
@@ -60,8 +62,9 @@ func TestLiveSubstreamOverHTTP(t *testing.T) {
 	}
 	defer rec.Close()
 	logs := &syncBuffer{}
-	srv := serveSignedIn(t, &Server{Config: cfg, Store: st, Recorder: rec,
-		Log: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	web := &Server{Config: cfg, Store: st, Recorder: rec,
+		Log: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
+	srv := serveSignedIn(t, web)
 	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		a, _ := rec.Camera("cam")
 		b, _ := rec.Camera("plain")
@@ -118,6 +121,33 @@ func TestLiveSubstreamOverHTTP(t *testing.T) {
 	}
 	if s, _ := rec.Camera("cam"); s.Substream == nil || s.Substream.State != store.StateOnline {
 		t.Errorf("substream status while watched: %+v", s.Substream)
+	}
+	// Each view is audited once, at its start, however many playlists the player reloads: the admin
+	// watched cam's substream and main stream, and plain's main stream (its "sub" is the main stream).
+	views := func(actor string) []string {
+		events, err := st.AuditEvents(context.Background(), store.AuditFilter{Action: "live", Actor: actor})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, e := range events {
+			out = append(out, e.Camera+" "+e.Detail)
+		}
+		slices.Sort(out)
+		return out
+	}
+	if got := strings.Join(views("test admin"), ", "); got != "cam quality main, cam quality sub, plain quality main" {
+		t.Errorf("live views audited: %s", got)
+	}
+	// A player that skips the multivariant playlist is a view all the same.
+	viewer := newToken(t, web, auth.Viewer, store.Grant{Facility: "f1"})
+	req, _ := http.NewRequest("GET", srv.URL+"/live/cam/sub/video1_stream.m3u8", nil)
+	req.Header.Set("Authorization", "Bearer "+viewer)
+	if code, body := sendRaw(t, req); code != http.StatusOK {
+		t.Fatalf("a stream playlist straight away: %d %s", code, body)
+	}
+	if got := strings.Join(views("test viewer"), ", "); got != "cam quality sub" {
+		t.Errorf("the viewer's views audited: %q", got)
 	}
 	resp, err = noFollow.Get(srv.URL + "/live/plain/index.m3u8?quality=sub")
 	if err != nil {

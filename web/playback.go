@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -32,10 +34,7 @@ func (h *handlers) playlist(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	suffix, err := h.passLink(c, q.camera)
-	if err != nil {
-		return err
-	}
+	suffix := h.passLink(c)
 	uri := func(s *store.Segment) string { return recordingsPrefix + filepath.ToSlash(s.Path) + suffix }
 	body, err := playback.Playlist(q.segs, q.t0, q.t1, uri, h.loc)
 	if errors.Is(err, playback.ErrNoFootage) {
@@ -58,7 +57,9 @@ func (h *handlers) recordingFile(c echo.Context) error {
 	if rel == "" || path.Clean(rel) != rel || strings.HasPrefix(rel, "/") || strings.Contains(rel, "..") {
 		return apiError(http.StatusBadRequest, "invalid recording path")
 	}
-	seg, err := h.Store.SegmentByPath(c.Request().Context(), filepath.FromSlash(rel))
+	// The fragment map is read only for a principal whose footage window must be checked byte by byte.
+	windowed := !principal(c).FootageWindow(h.cameraFacility(cameraOfPath(rel))).Open()
+	seg, err := h.Store.SegmentByPath(c.Request().Context(), filepath.FromSlash(rel), windowed)
 	if errors.Is(err, sql.ErrNoRows) {
 		return apiError(http.StatusNotFound, "no recording %q", rel)
 	}
@@ -103,26 +104,63 @@ func (h *handlers) mayRecording(c echo.Context, seg *store.Segment) error {
 		return apiError(http.StatusForbidden, "this link is for camera %q", linked)
 	}
 	w := principal(c).FootageWindow(h.cameraFacility(seg.CameraID))
-	// A file that overlaps the window is served whole: its fragments outside are not listed by the
-	// playlists the principal gets, and cutting files would mean re-muxing them.
-	overlaps := (w.From.IsZero() || seg.End > w.From.UnixNano()) && (w.Until.IsZero() || seg.Start < w.Until.UnixNano())
-	if !overlaps {
-		return apiError(http.StatusForbidden, "this recording lies outside the footage you may see")
+	if w.Open() || rangeInside(c.Request().Header.Get("Range"), seg, w) {
+		return nil
 	}
-	return nil
+	return apiError(http.StatusForbidden, "this part of the recording lies outside the footage you may see")
+}
+
+// rangeInside tells whether a byte range of a segment file holds only footage of the window: the init, or
+// fragments wholly inside it (what the playlists of a windowed principal list). No Range header asks for
+// the whole file, which must then lie inside.
+func rangeInside(header string, seg *store.Segment, w auth.Window) bool {
+	inside := func(start, end int64) bool {
+		return (w.From.IsZero() || start >= w.From.UnixNano()) && (w.Until.IsZero() || end <= w.Until.UnixNano())
+	}
+	if header == "" {
+		return inside(seg.Start, seg.End)
+	}
+	first, last, ok := singleByteRange(header)
+	if !ok {
+		return false
+	}
+	if last < seg.InitSize {
+		return true
+	}
+	for _, f := range seg.Fragments {
+		if first >= f.Offset && last < f.Offset+f.Size {
+			return inside(f.Start, f.End())
+		}
+	}
+	return false
+}
+
+// singleByteRange reads "bytes=first-last" (one range, both ends given), as HLS players send.
+func singleByteRange(header string) (first, last int64, ok bool) {
+	spec, found := strings.CutPrefix(header, "bytes=")
+	a, b, dash := strings.Cut(spec, "-")
+	if !found || !dash || strings.Contains(spec, ",") {
+		return 0, 0, false
+	}
+	first, err1 := strconv.ParseInt(strings.TrimSpace(a), 10, 64)
+	last, err2 := strconv.ParseInt(strings.TrimSpace(b), 10, 64)
+	return first, last, err1 == nil && err2 == nil && first >= 0 && last >= first
+}
+
+// cameraOfPath is the camera a recording's path belongs to: its first folder.
+func cameraOfPath(rel string) string {
+	first, _, _ := strings.Cut(rel, "/")
+	return first
 }
 
 // passLink is what a playlist served to a signed link appends to the URIs it lists, so the player's next
-// requests carry a fresh link; "" for a request with a session or token, which the player sends again.
-func (h *handlers) passLink(c echo.Context, camera string) (string, error) {
+// requests carry the same link (never a renewed one: a link ends at its expiry however much it is used);
+// "" for a request with a session or token, which the player sends again by itself.
+func (h *handlers) passLink(c echo.Context) string {
 	if linked, _ := c.Get(linkKey).(string); linked == "" {
-		return "", nil
+		return ""
 	}
-	link, err := h.Auth.SignLink(c.Request().Context(), principal(c), camera)
-	if err != nil {
-		return "", err
-	}
-	return "?" + linkParam + "=" + link, nil
+	return "?" + url.Values{linkParam: {c.QueryParam(linkParam)}}.Encode()
 }
 
 func (h *handlers) cameraFacility(camera string) string {

@@ -1,12 +1,14 @@
 package web
 
 import (
+	"math"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"vigil/auth"
 	"vigil/playback"
 	"vigil/store"
 )
@@ -69,7 +71,40 @@ func (h *handlers) queryRange(c echo.Context, limit rangeLimit, withFragments bo
 		return nil, err
 	}
 	q.segs, err = h.Store.SegmentsOverlapping(c.Request().Context(), q.camera, q.t0.UnixNano(), q.t1.UnixNano(), withFragments)
-	return q, err
+	if err != nil || !withFragments {
+		return q, err
+	}
+	if w := principal(c).FootageWindow(h.cameraFacility(q.camera)); !w.Open() {
+		q.t0, q.t1 = fragmentsInside(q.segs, q.t0, q.t1, w)
+	}
+	return q, nil
+}
+
+// fragmentsInside narrows [t0, t1) so that the fragments a playlist or an export takes from it all lie in
+// the window: both start at the keyframe at or before t0, which may be before the window opens, and take
+// the fragment holding t1 whole, which may end after it closes. An empty result (t0 == t1) finds no
+// footage.
+func fragmentsInside(segs []*store.Segment, t0, t1 time.Time, w auth.Window) (time.Time, time.Time) {
+	lo, hi := t0.UnixNano(), t1.UnixNano()
+	startKey, firstInside := int64(math.MinInt64), int64(math.MaxInt64)
+	for _, s := range segs {
+		for _, f := range s.Fragments {
+			if f.Key && f.Start <= lo && f.Start > startKey {
+				startKey = f.Start
+			}
+			if f.Key && !w.From.IsZero() && f.Start >= w.From.UnixNano() && f.Start < firstInside {
+				firstInside = f.Start
+			}
+			if !w.Until.IsZero() && f.Start < hi && f.End() > w.Until.UnixNano() {
+				hi = min(hi, f.Start)
+			}
+		}
+	}
+	if !w.From.IsZero() && startKey < w.From.UnixNano() {
+		lo = max(lo, firstInside)
+	}
+	lo = min(lo, hi)
+	return time.Unix(0, lo).In(t0.Location()), time.Unix(0, hi).In(t1.Location())
 }
 
 // noFootage is the 404 of a range in which the camera recorded nothing.

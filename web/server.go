@@ -208,7 +208,9 @@ type handlers struct {
 	log  *slog.Logger
 	loc  *time.Location
 	live *playback.Live
-	ui   map[string]uiAsset
+	// views tells live view starts apart from the playlist reloads of a view going on, for the audit log.
+	views liveViews
+	ui    map[string]uiAsset
 	// rules is every route's access rule by "METHOD path", for the route walk test.
 	rules map[string]access
 	// loginFailures counts refused logins at the login route.

@@ -58,8 +58,7 @@ func (h *handlers) login(c echo.Context) error {
 	}
 	secret, p, err := h.Auth.Login(c.Request().Context(), req.Username, req.Password, clientOf(c))
 	if err != nil {
-		h.loginFailures.Inc()
-		h.auditLogin(c, req.Username, err)
+		h.refusedSignIn(c, req.Username, err)
 		return h.signInError(c, err)
 	}
 	c.Set(principalKey, p)
@@ -68,17 +67,19 @@ func (h *handlers) login(c echo.Context) error {
 	return c.JSON(http.StatusOK, h.meAnswer(p))
 }
 
-// auditLogin writes a refused sign-in; the name tried is kept (truncated): it tells an admin whose account
-// is being guessed.
-func (h *handlers) auditLogin(c echo.Context, username string, err error) {
+// refusedSignIn counts and audits a refused sign-in, at the login form or by an Authorization header; the
+// name tried is kept (a token's secret never): it tells an admin whose account is being guessed.
+func (h *handlers) refusedSignIn(c echo.Context, username string, err error) {
 	var locked *auth.LockedError
 	outcome := "refused"
 	if errors.As(err, &locked) {
 		outcome = "locked"
 	} else if !errors.Is(err, auth.ErrBadCredentials) && !errors.Is(err, auth.ErrDisabled) {
-		return // a store failure: the error answer is logged instead
+		return // a malformed header, or a store failure: the error answer says or logs it
 	}
-	h.audit(c, auditEvent{action: "login_failed", actor: truncate(username, 64), outcome: outcome, detail: err.Error()})
+	h.loginFailures.Inc()
+	h.audit(c, auditEvent{action: "login_failed", actor: auth.SafeName(username), outcome: outcome,
+		detail: c.Request().Method + " " + c.Request().URL.Path + ": " + err.Error()})
 }
 
 func (h *handlers) logout(c echo.Context) error {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"vigil/auth"
+	"vigil/recorder"
 	"vigil/store"
 )
 
@@ -149,5 +151,77 @@ func TestOwnPasswordReset(t *testing.T) {
 	}
 	if code, _ := withCookie(t, f, "GET", "/api/v1/auth/me", elsewhere, ""); code != http.StatusUnauthorized {
 		t.Errorf("another session of the same user: %d, want 401", code)
+	}
+}
+
+// TestCrossSiteWithSession: another site's link cannot make a signed-in browser fetch data or footage (and
+// write it in the audit log as the user's); pages can still be linked to.
+func TestCrossSiteWithSession(t *testing.T) {
+	f := newFixture(t)
+	if _, err := f.srv.Auth.AddUser(context.Background(), auth.Account{Username: "lan", Role: auth.Admin}, "đúng mật khẩu rồi", nil); err != nil {
+		t.Fatal(err)
+	}
+	_, ck := login(t, f, "lan", "đúng mật khẩu rồi")
+	for _, tc := range []struct {
+		path, site string
+		want       int
+	}{
+		{"/api/v1/cameras", "cross-site", http.StatusForbidden},
+		{"/api/v1/cameras/cam-1/export.mp4?start=2026-11-27T08:00:00Z&end=2026-11-27T08:01:00Z", "same-site", http.StatusForbidden},
+		{"/api/v1/cameras", "same-origin", http.StatusOK},
+		{"/camera/cam-1", "cross-site", http.StatusOK},
+	} {
+		req, _ := http.NewRequest("GET", f.http.URL+tc.path, nil)
+		req.AddCookie(ck)
+		req.Header.Set("Sec-Fetch-Site", tc.site)
+		if code, body := sendRaw(t, req); code != tc.want {
+			t.Errorf("%s from %s: %d %s, want %d", tc.path, tc.site, code, body, tc.want)
+		}
+	}
+}
+
+// TestRefusedTokensAndBasicAreAudited: guessing through the Authorization header leaves the same trace
+// as at the login form, and never the token guessed.
+func TestRefusedTokensAndBasicAreAudited(t *testing.T) {
+	f := newFixture(t)
+	for _, authz := range []string{"Bearer vgl_guessed-secret", "Basic " + base64.StdEncoding.EncodeToString([]byte("lan:guess"))} {
+		req, _ := http.NewRequest("GET", f.http.URL+"/api/v1/cameras", nil)
+		req.Header.Set("Authorization", authz)
+		if code, _ := sendRaw(t, req); code != http.StatusUnauthorized {
+			t.Errorf("%s: %d", authz, code)
+		}
+	}
+	events, _ := f.st.AuditEvents(context.Background(), store.AuditFilter{Action: "login_failed"})
+	var actors []string
+	for _, e := range events {
+		actors = append(actors, e.Actor)
+		if strings.Contains(e.Actor+e.Detail, "guessed-secret") {
+			t.Errorf("the token guessed is in the audit log: %+v", e)
+		}
+	}
+	if got := strings.Join(actors, ","); got != "lan,token" {
+		t.Errorf("refused sign-ins audited as %q, want lan,token", got)
+	}
+}
+
+// TestCameraAddressesHiddenFromViewers: the redacted camera and substream addresses (user name, host,
+// path) name a facility's network; only those who edit the registry see them, and the recorder's own
+// status is left as it was.
+func TestCameraAddressesHiddenFromViewers(t *testing.T) {
+	f := newFixture(t)
+	h := &handlers{Server: f.srv, loc: time.UTC}
+	sub := &recorder.SubstreamStatus{URL: "rtsp://user:***@10.1.2.3/sub"}
+	st := recorder.CameraStatus{ID: "cam-1", Facility: "f1", URL: "rtsp://user:***@10.1.2.3/main", Substream: sub}
+	viewer := &auth.Principal{Role: auth.Viewer, Grants: []store.Grant{{Facility: "f1"}}}
+	v := h.cameraViewFor(viewer, st)
+	if v.URL != "" || v.Substream == nil || v.Substream.URL != "" {
+		t.Errorf("a viewer sees %q and %+v", v.URL, v.Substream)
+	}
+	if sub.URL == "" {
+		t.Error("the recorder's substream status was changed")
+	}
+	op := h.cameraViewFor(&auth.Principal{Role: auth.Operator}, st)
+	if op.URL == "" || op.Substream.URL == "" {
+		t.Errorf("an operator sees %q and %+v", op.URL, op.Substream)
 	}
 }

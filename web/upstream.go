@@ -32,7 +32,7 @@ type UpstreamState struct {
 // PushState is one push publisher (one camera to one target).
 type PushState struct {
 	Camera string    `json:"-"`
-	Target string    `json:"target"` // the URL without its password
+	Target string    `json:"target"` // scheme://host[:port] only
 	State  string    `json:"state"`  // connecting | publishing | waiting (camera offline) | failed
 	Since  time.Time `json:"-"`
 	Error  string    `json:"error,omitempty"`

@@ -32,7 +32,7 @@ func (g *rtspGate) AuthorizeRTSP(user, pass, camera string, from net.Addr) (upst
 	}
 	p, err := g.auth.Password(ctx, user, pass, auth.Client{Address: addr, UserAgent: "rtsp"})
 	if err != nil {
-		g.audit(ctx, &store.AuditEvent{Actor: truncate(user, 64), ActorKind: "anonymous", Address: addr, Action: "login_failed",
+		g.audit(ctx, &store.AuditEvent{Actor: auth.SafeName(user), ActorKind: "anonymous", Address: addr, Action: "login_failed",
 			Camera: camera, Detail: "rtsp: " + err.Error(), Outcome: "refused"})
 		if errors.Is(err, auth.ErrBadCredentials) || errors.Is(err, auth.ErrDisabled) || isLocked(err) {
 			return nil, upstream.ErrUnauthenticated
@@ -87,13 +87,6 @@ func hostOf(a net.Addr) string {
 		return a.String()
 	}
 	return host
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n]
 }
 
 // upstreamLink is the connection to the central system: the re-stream (nil when upstream.listen is off)

@@ -76,6 +76,8 @@ export class ApiError extends Error {
     readonly rows: RowProblem[] = [],
     /** seconds until a locked-out sign-in may be tried again (429), 0 if not said */
     readonly retryAfter = 0,
+    /** what the server names the refusal for the client to act on (account_disabled, locked), "" if it names none */
+    readonly code = "",
   ) {
     super(message);
   }
@@ -87,6 +89,7 @@ export async function errorOf(res: Response): Promise<ApiError> {
   let fields: FieldProblem[] = [];
   let rows: RowProblem[] = [];
   let retryAfter = Number(res.headers.get("Retry-After")) || 0;
+  let code = "";
   try {
     const body: unknown = await res.json();
     if (body && typeof body === "object") {
@@ -94,12 +97,13 @@ export async function errorOf(res: Response): Promise<ApiError> {
       if ("fields" in body && Array.isArray(body.fields)) fields = body.fields as FieldProblem[];
       if ("rows" in body && Array.isArray(body.rows)) rows = body.rows as RowProblem[];
       if ("retry_after" in body && typeof body.retry_after === "number") retryAfter = body.retry_after;
+      if ("code" in body && typeof body.code === "string") code = body.code;
     }
   } catch {
     /* not JSON: fall back to the status */
   }
   return new ApiError(res.status, message || t("err.http", { status: `${res.status} ${res.statusText}`.trim() }),
-    fields, rows, retryAfter);
+    fields, rows, retryAfter, code);
 }
 
 // ---- the session ----

@@ -30,6 +30,8 @@ export function createCameraView(id: string, query: URLSearchParams): View {
   let lastUrlAt = 0;
   let lastUrlSecond = NaN;
   let destroyed = false;
+  /** the first camera answer starts playback (someone without live, with no time in the address) */
+  let startWithCamera = false;
 
   const video = () => player.video;
 
@@ -149,10 +151,11 @@ export function createCameraView(id: string, query: URLSearchParams): View {
   } else if (mayLive) {
     player.goLive();
   } else {
-    player.playAt(defaultPlaybackStart());
+    // Without live the start is in the footage window of the camera's facility, known with the camera.
+    startWithCamera = true;
   }
   renderState();
-  renderMode(player.mode);
+  renderMode(startWithCamera ? "playback" : player.mode);
 
   void loadCamera();
   const unwatch = watchCameras((list) => {
@@ -216,6 +219,10 @@ export function createCameraView(id: string, query: URLSearchParams): View {
     setText(info, parts.join(" · "));
     document.title = `${c.name} · vigil`;
     if (!wasOnline && c.state === "online") player.nudgeLive();
+    if (startWithCamera && !destroyed) {
+      startWithCamera = false;
+      player.playAt(defaultPlaybackStart(c.facility));
+    }
     renderStatus();
   }
 
@@ -319,16 +326,17 @@ export function createCameraView(id: string, query: URLSearchParams): View {
   }
 
   /**
-   * Without live, a camera opens on recorded footage: the start of the user's footage window when their
-   * grant has one, else the last hour.
+   * Without live, a camera opens on recorded footage: the start of the footage window the user's grant
+   * gives this camera's facility, else the last hour (of the window, when it ends before now). The grant is
+   * the one the server applies: the first of the facility or of every facility ("*").
    */
-  function defaultPlaybackStart(): number {
+  function defaultPlaybackStart(facility: string): number {
     const now = Date.now();
-    const windows = (currentUser()?.grants ?? []).filter((g) => g.from || g.until);
-    const from = windows.map((g) => parseTime(g.from)).find((ms) => ms !== null);
-    if (from !== undefined && from !== null) return Math.min(from, now - noLiveStartMs);
-    const until = windows.map((g) => parseTime(g.until)).find((ms) => ms !== null);
-    if (until !== undefined && until !== null) return Math.min(until, now) - noLiveStartMs;
+    const grant = (currentUser()?.grants ?? []).find((g) => g.facility === facility || g.facility === "*");
+    const from = parseTime(grant?.from);
+    if (from !== null) return Math.min(from, now - noLiveStartMs);
+    const until = parseTime(grant?.until);
+    if (until !== null) return Math.min(until, now) - noLiveStartMs;
     return now - noLiveStartMs;
   }
 

@@ -81,19 +81,17 @@ export function createLogin(query: URLSearchParams): View {
   };
 }
 
-/** Why the sign-in failed, in the user's language; the server's words for anything unforeseen. */
-function failureText(err: unknown): string {
+/**
+ * Why the sign-in failed, in the user's language; the server's words for anything unforeseen. A refusal is
+ * told by its code, not its status: a 403 is also what a request from another site gets.
+ */
+export function failureText(err: unknown): string {
   if (!(err instanceof ApiError)) return messageOf(err);
-  switch (err.status) {
-    case 401:
-      return t("login.wrong");
-    case 403:
-      return t("login.disabled");
-    case 429:
-      return err.retryAfter > 0
-        ? t("login.locked", { n: Math.max(1, Math.ceil(err.retryAfter / 60)) })
-        : t("login.lockedLater");
-    default:
-      return err.message;
+  if (err.code === "account_disabled") return t("login.disabled");
+  if (err.code === "locked" || err.status === 429) {
+    return err.retryAfter > 0
+      ? t("login.locked", { n: Math.max(1, Math.ceil(err.retryAfter / 60)) })
+      : t("login.lockedLater");
   }
+  return err.status === 401 ? t("login.wrong") : err.message;
 }

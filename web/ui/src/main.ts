@@ -48,9 +48,9 @@ async function boot(): Promise<void> {
   if (!app) return;
   main = h("main", { id: "view" }, h("p", { class: "loading", i18n: "app.loading" }));
   if (pagePath() === "/login") {
-    // Nobody is signed in yet: no navigation, no settings (the API answers them to a session only).
+    // Nobody is signed in yet: no navigation, no settings (the API answers them to a session only), so no
+    // clock either: without the configured zone it could show another zone's time.
     app.replaceChildren(header(null), main);
-    startClock();
     current = createLogin(new URLSearchParams(location.search));
     main.replaceChildren(current.el);
     return;
@@ -68,8 +68,9 @@ async function boot(): Promise<void> {
     return;
   }
   app.replaceChildren(header(me), main);
-  startClock();
   await loadSettings();
+  // After the settings: the clock shows the configured zone's time from its first second.
+  startClock();
   if (!Hls.isSupported() && (can("live") || can("playback"))) showError("hls", t("err.noHls"));
   setRouter(route);
   window.addEventListener("popstate", route);
@@ -101,7 +102,9 @@ function header(me: Me | null): HTMLElement {
     navLinks.push(h("a", { href: p.path + buildQuery({ lang }), class: "nav-link", "data-testid": p.testid, "data-path": p.path,
       i18n: p.path === "/" && !can("live") ? "nav.recordings" : p.key, onclick: (e: Event) => followLink(e as MouseEvent, p.path) }));
   }
-  headerClock = h("span", { class: "header-clock", "data-testid": "header-clock", i18nLabel: "clock.label", role: "timer" });
+  // Only a session reads the configured zone: without one the clock is left out.
+  headerClock = h("span", { class: "header-clock", "data-testid": "header-clock", i18nLabel: "clock.label", role: "timer",
+    hidden: !me });
   const langBtn = h("button", { type: "button", class: "lang", "data-testid": "lang", i18nLabel: "lang.label",
     onclick: () => toggleLang() }, h("span", { i18n: "lang.switch" }));
   userBox = h("span", { class: "user-box" });

@@ -5,7 +5,7 @@ import { ApiError, getJSON, loginHref, sendJSON, setCsrfToken, urls, type Grant,
 import { lookup, t } from "./i18n";
 import { messageOf, showError } from "./notice";
 import { provinceWide } from "./grants";
-import { formatDate, formatHM } from "./zone";
+import { formatTyped } from "./zone";
 
 let me: Me | null = null;
 
@@ -51,31 +51,30 @@ export function roleLabel(role: string): string {
 }
 
 /**
- * The facilities of grants in words: "Tất cả cơ sở" or their names (names maps id → name), and the footage
- * window when one is set. Administrators and operators see every facility whatever their grants say.
+ * The facilities of grants in words: "Tất cả cơ sở" or their names (names maps id → name), each with its
+ * own footage window when it has one. Administrators and operators see every facility whatever their grants say.
  */
 export function grantsText(role: string, grants: Grant[], names: Map<string, string>): string {
   if (provinceWide(role)) return t("grant.byRole");
   if (grants.length === 0) return t("grant.none");
-  const facilities = grants.some((g) => g.facility === "*")
-    ? t("grant.all")
-    : grants.map((g) => names.get(g.facility) ?? g.facility).join(", ");
-  const w = grants.find((g) => g.from || g.until);
-  const window = w ? windowText(w) : "";
-  return window ? `${facilities} · ${window}` : facilities;
+  const windows = grants.map((g) => windowText(g));
+  // Every facility, with no window anywhere: the rest of the list adds nothing.
+  if (grants.some((g) => g.facility === "*") && windows.every((w) => w === "")) return t("grant.all");
+  const parts = grants.map((g, i) => {
+    const name = g.facility === "*" ? t("grant.all") : names.get(g.facility) ?? g.facility;
+    return windows[i] ? `${name} (${windows[i]})` : name;
+  });
+  return parts.join(windows.some((w) => w !== "") ? "; " : ", ");
 }
 
-/** dd/mm/yyyy HH:mm: a footage window is typed to the minute. */
-const minuteText = (ms: number) => `${formatDate(ms)} ${formatHM(ms)}`;
-
-/** The footage window of an investigator's grant: "ghi hình từ … đến …". */
+/** The footage window of an investigator's grant: "ghi hình từ … đến …", to the second when it is set so. */
 export function windowText(g: Grant): string {
   const from = g.from ? Date.parse(g.from) : NaN;
   const until = g.until ? Date.parse(g.until) : NaN;
   if (Number.isFinite(from) && Number.isFinite(until)) {
-    return t("grant.window", { from: minuteText(from), until: minuteText(until) });
+    return t("grant.window", { from: formatTyped(from), until: formatTyped(until) });
   }
-  if (Number.isFinite(from)) return t("grant.windowFrom", { from: minuteText(from) });
-  if (Number.isFinite(until)) return t("grant.windowUntil", { until: minuteText(until) });
+  if (Number.isFinite(from)) return t("grant.windowFrom", { from: formatTyped(from) });
+  if (Number.isFinite(until)) return t("grant.windowUntil", { until: formatTyped(until) });
   return "";
 }

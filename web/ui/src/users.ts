@@ -20,7 +20,7 @@ import { t, type Key } from "./i18n";
 import type { View } from "./nav";
 import { clearError, messageOf, showError, toast } from "./notice";
 import { dataTable, FormErrors, formField, refusal, swap, td, type FormField } from "./page";
-import { grantsText, roleLabel } from "./session";
+import { currentUser, grantsText, roleLabel } from "./session";
 import { formatDateTime } from "./zone";
 
 /** A secret just made, on screen until its reader closes it. */
@@ -192,8 +192,13 @@ export function createUsers(): View {
     addUser.setAttribute("aria-expanded", "false");
   }
 
+  /**
+   * Sets a new password, shown once. An administrator's own reset keeps the session asking (the server ends
+   * their others), so the page goes on: the new password is shown and the list reloads.
+   */
   async function resetPassword(u: User): Promise<void> {
-    if (!window.confirm(t("user.confirmReset", { name: u.name || u.username }))) return;
+    const own = currentUser()?.username === u.username;
+    if (!window.confirm(own ? t("user.confirmResetOwn") : t("user.confirmReset", { name: u.name || u.username }))) return;
     try {
       const answer = await sendJSON<{ password: string }>("POST", urls.userPassword(u.username), {});
       if (answer) showSecret({ kind: "password", who: u.username, value: answer.password });

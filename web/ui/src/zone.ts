@@ -101,6 +101,11 @@ export function formatDateTime(ms: number): string {
   return `${formatDate(ms)} ${formatTime(ms)}`;
 }
 
+/** An instant as parseTyped reads it back: dd/mm/yyyy HH:mm, with :ss when it is not on a whole minute. */
+export function formatTyped(ms: number): string {
+  return `${formatDate(ms)} ${partsAt(ms).second === 0 ? formatHM(ms) : formatTime(ms)}`;
+}
+
 /** RFC 3339 in the configured zone ("2026-11-27T17:05:00+07:00"), to the second or to the millisecond. */
 export function rfc3339(ms: number, withMillis = false): string {
   ms = Math.floor(ms);

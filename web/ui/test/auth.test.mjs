@@ -54,6 +54,8 @@ test("a wrong password is refused with a message, and no session is made", async
     assert.equal(await text(error), "Sai tên đăng nhập hoặc mật khẩu");
     assert.equal(new URL(page.url()).pathname, "/login");
     assert.equal(await page.inputValue("[data-testid=login-password]"), "", "the wrong password stays in the form");
+    // Without a session the configured zone is unknown: the header shows no clock.
+    assert.equal(await page.locator("[data-testid=header-clock]").isVisible(), false, "a clock on the sign-in page");
     assert.equal(await status(page, "/api/v1/auth/me"), 401);
     assert.equal(await status(page, "/api/v1/cameras"), 401);
   } finally {
@@ -284,6 +286,12 @@ test("an investigator gets a list of cameras instead of the wall, and recordings
     await page.waitForSelector("[data-testid=mode][data-mode=playback]");
     await page.waitForSelector("[data-testid=timeline]");
     assert.equal(await page.locator("[data-testid=go-live]").count(), 0, "an investigator has the live button");
+    // A request for live can come late (catching up, the end of the recording): watch a few seconds of playback.
+    const watchUntil = Date.now() + 3000;
+    while (Date.now() < watchUntil) {
+      assert.deepEqual(live, [], "the page asked for live video");
+      await new Promise((r) => setTimeout(r, 250));
+    }
     assert.deepEqual(live, [], "the page asked for live video");
   });
 });
@@ -378,16 +386,140 @@ test("a change sent without the session's anti-forgery token is refused", async 
   const page = await demo.browser.newPage();
   await page.goto(`${demo.vigil.url}/users`);
   await page.waitForSelector("[data-testid=user-table]");
-  const code = await page.evaluate(async () => {
+  // A body the server would take with the token: only its absence can refuse it.
+  const body = { username: "forged.viewer", name: "Forged", role: "viewer", grants: [{ facility: "*" }] };
+  const code = await page.evaluate(async (b) => {
     const res = await fetch("/api/v1/users", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ username: "forged", name: "Forged", role: "admin", grants: [{ facility: "*" }] }),
+      body: JSON.stringify(b),
     });
     return res.status;
-  });
+  }, body);
   assert.equal(code, 403);
   const users = (await getJSON(`${demo.vigil.url}/api/v1/users`)).users;
-  assert.ok(!users.some((u) => u.username === "forged"), "a forged request made a user");
+  assert.ok(!users.some((u) => u.username === body.username), "a forged request made a user");
   await page.close();
+  // The same body with the token is taken: the refusal was the missing token's.
+  const made = await api("POST", `${demo.vigil.url}/api/v1/users`, body);
+  assert.equal(made.user.username, body.username);
+});
+
+test("editing an investigator keeps each facility's own footage window, to the millisecond", async () => {
+  const facilities = (await getJSON(`${demo.vigil.url}/api/v1/facilities`)).facilities;
+  const [a, b] = facilities;
+  const username = "dieu-tra.03";
+  // Two windows of their own, with seconds (and milliseconds) that the form's boxes do not show in full.
+  const grants = [
+    { facility: a.id, from: "2026-11-01T08:00:30.000+07:00", until: "2026-11-03T17:45:15.000+07:00" },
+    { facility: b.id, from: "2026-10-20T06:10:05.250+07:00", until: "2026-10-21T23:59:59.000+07:00" },
+  ];
+  await api("POST", `${demo.vigil.url}/api/v1/users`, { username, name: "Điều tra viên C", role: "investigator", grants });
+  const stored = async () => (await getJSON(`${demo.vigil.url}/api/v1/users`)).users.find((u) => u.username === username).grants;
+  assert.deepEqual(await stored(), grants, "the server's own rendering of the grants");
+
+  const page = await demo.browser.newPage();
+  await page.goto(`${demo.vigil.url}/users`);
+  const row = page.locator(`[data-testid=user-row][data-username="${username}"]`);
+  await row.waitFor();
+  // The list gives each facility its window.
+  assert.equal(await text(row.locator("[data-testid=user-grants]")),
+    `${a.name} (ghi hình từ 01/11/2026 08:00:30 đến 03/11/2026 17:45:15); ` +
+    `${b.name} (ghi hình từ 20/10/2026 06:10:05 đến 21/10/2026 23:59:59)`);
+
+  const panel = page.locator("[data-testid=user-form-panel]");
+  const form = page.locator("[data-testid=user-form]");
+  const bound = (facility, which) => form.locator(`[data-testid=grant-${which}][data-facility="${facility}"]`);
+  const save = async () => {
+    await page.click("[data-testid=user-save]");
+    await panel.waitFor({ state: "hidden" });
+  };
+
+  // Saved untouched: every grant goes back as it came.
+  await row.locator("[data-testid=user-edit]").click();
+  assert.equal(await bound(a.id, "from").inputValue(), "01/11/2026 08:00:30");
+  assert.equal(await bound(a.id, "until").inputValue(), "03/11/2026 17:45:15");
+  assert.equal(await bound(b.id, "from").inputValue(), "20/10/2026 06:10:05");
+  assert.equal(await bound(b.id, "until").inputValue(), "21/10/2026 23:59:59");
+  assert.ok(await bound(b.id, "until").isVisible(), "the second facility's window is not shown");
+  await save();
+  assert.deepEqual(await stored(), grants, "saving an untouched form changed the grants");
+
+  // One bound changed: that bound alone changes.
+  await row.locator("[data-testid=user-edit]").click();
+  await bound(b.id, "until").fill("22/10/2026 12:00");
+  await save();
+  assert.deepEqual(await stored(), [grants[0], { ...grants[1], until: "2026-10-22T12:00:00.000+07:00" }]);
+  await page.close();
+});
+
+test("a refusal at sign-in is told by its code: a cross-site 403 shows the server's message, not a disabled account", async () => {
+  const context = await demo.browser.newContext();
+  try {
+    const page = await context.newPage();
+    await page.goto(`${demo.vigil.url}/login`);
+    // The sign-in post reaches vigil as if another site's page had sent it, and its real answer comes back
+    // (Chromium keeps a page's own Origin, so the request is made again from here with another one).
+    await page.route("**/api/v1/auth/login", async (route) => {
+      const response = await route.fetch({ headers: { ...route.request().headers(), origin: "http://elsewhere.example" } });
+      await route.fulfill({ response });
+    });
+    await fillLogin(page, "admin", demo.vigil.adminPassword);
+    const error = page.locator("[data-testid=login-error]");
+    await error.waitFor({ state: "visible" });
+    const shown = await text(error);
+    assert.match(shown, /^refused: a POST request from another origin/);
+    assert.notEqual(shown, "Tài khoản này đã bị vô hiệu hóa; hãy liên hệ quản trị viên");
+    assert.equal(new URL(page.url()).pathname, "/login");
+  } finally {
+    await context.close();
+  }
+});
+
+test("an administrator who resets their own password sees it once, stays signed in, and only the new one works", async () => {
+  const username = "quan-tri.02";
+  const made = await api("POST", `${demo.vigil.url}/api/v1/users`, { username, name: "Quản trị viên 2", role: "admin", grants: [] });
+  let fresh = "";
+  const context = await demo.browser.newContext();
+  try {
+    await login(context, demo.vigil.url, username, made.password);
+    const page = await context.newPage();
+    await page.goto(`${demo.vigil.url}/users`);
+    const row = page.locator(`[data-testid=user-row][data-username="${username}"]`);
+    await row.waitFor();
+    let asked = "";
+    page.once("dialog", (d) => {
+      asked = d.message();
+      void d.accept();
+    });
+    await row.locator("[data-testid=user-reset]").click();
+    const secret = page.locator(`[data-testid=one-time-secret][data-for="${username}"]`);
+    await secret.waitFor();
+    assert.match(asked, /chính bạn/);
+    fresh = await text(secret.locator("[data-testid=secret-value]"));
+    assert.ok(fresh.length >= 8 && fresh !== made.password, `the new password: ${fresh}`);
+    // Still signed in: the list reloaded under the same session, and nothing went wrong.
+    await page.waitForSelector("[data-testid=user-table]");
+    assert.equal(await status(page, "/api/v1/auth/me"), 200);
+    assert.equal(await page.locator("[data-testid=banner]").count(), 0, "an error after the reset");
+    assert.equal(new URL(page.url()).pathname, "/users");
+  } finally {
+    await context.close();
+  }
+  // A fresh browser: the old password is refused, the new one signs in.
+  const other = await demo.browser.newContext();
+  try {
+    const page = await other.newPage();
+    await page.goto(`${demo.vigil.url}/login`);
+    await fillLogin(page, username, made.password);
+    const error = page.locator("[data-testid=login-error]");
+    await error.waitFor({ state: "visible" });
+    assert.equal(await text(error), "Sai tên đăng nhập hoặc mật khẩu");
+    await fillLogin(page, username, fresh);
+    await page.waitForURL((u) => u.pathname !== "/login");
+    assert.equal(await page.getAttribute("[data-testid=user]", "data-username"), username);
+  } finally {
+    await other.close();
+  }
+  await assert.rejects(apiLogin(demo.vigil.url, username, made.password), /401/);
 });

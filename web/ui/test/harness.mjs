@@ -16,6 +16,8 @@ export const vigilBin = process.env.VIGIL_BIN ?? new URL("../../../bin/vigil", i
 
 // How long vigil may take to print the administrator's one-time password after its web address.
 const passwordGraceMs = 3000;
+// How long vigil may take to shut down after SIGTERM.
+const stopGraceMs = 15_000;
 
 // startVigil runs vigil with the arguments args(dir) gives for a fresh temporary folder (they should make it
 // listen on port 0) and resolves once it prints its web address. Its output is kept for failure messages.
@@ -53,10 +55,27 @@ export async function startVigil(args, { waitForPassword = true } = {}) {
     dir,
     adminPassword,
     output: () => output,
+    // stop asks vigil to shut down and waits stopGraceMs for it; a vigil still running then is killed and the
+    // hang fails the suite, with vigil's output, rather than holding it up.
     async stop() {
-      const exited = new Promise((resolve) => proc.once("exit", resolve));
-      proc.kill("SIGTERM");
-      await exited;
+      if (proc.exitCode === null && proc.signalCode === null) {
+        const exited = new Promise((resolve) => proc.once("exit", resolve));
+        proc.kill("SIGTERM");
+        let timer;
+        const hung = await Promise.race([
+          exited.then(() => false),
+          new Promise((resolve) => {
+            timer = setTimeout(() => resolve(true), stopGraceMs);
+          }),
+        ]);
+        clearTimeout(timer);
+        if (hung) {
+          proc.kill("SIGKILL");
+          await exited;
+          await rm(dir, { recursive: true, force: true });
+          throw new Error(`vigil did not stop within ${stopGraceMs / 1000} s of SIGTERM and was killed:\n${output}`);
+        }
+      }
       await rm(dir, { recursive: true, force: true });
     },
   };
