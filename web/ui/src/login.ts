@@ -85,7 +85,7 @@ export function createLogin(query: URLSearchParams): View {
  * Why the sign-in failed, in the user's language; the server's words for anything unforeseen. A refusal is
  * told by its code, not its status: a 403 is also what a request from another site gets.
  */
-export function failureText(err: unknown): string {
+function failureText(err: unknown): string {
   if (!(err instanceof ApiError)) return messageOf(err);
   if (err.code === "account_disabled") return t("login.disabled");
   if (err.code === "locked" || err.status === 429) {
