@@ -207,7 +207,8 @@ func isUnauthenticated(err error) bool {
 	return errors.As(err, &he) && he.Code == http.StatusUnauthorized
 }
 
-// unauthenticated is a 401 that tells HTTP clients which schemes work.
+// unauthenticated is a 401. It sends no WWW-Authenticate challenge on purpose: a browser would answer one
+// with its own password prompt, outside the login form and its limits' messages.
 func unauthenticated(msg string) error {
 	return &echo.HTTPError{Code: http.StatusUnauthorized, Message: msg}
 }

@@ -16,7 +16,8 @@ import (
 )
 
 // rtspGate lets RTSP readers of the re-stream in with a user's password or an API token (as the password,
-// any user name), under the same lockouts as the web sign-in, and audits every read it allows.
+// any user name), under the same lockouts as the web sign-in; its permits audit each view as it starts and
+// are re-checked while it lasts.
 type rtspGate struct {
 	auth       *auth.Service
 	store      *store.Store
