@@ -45,6 +45,37 @@ type Auth struct {
 	LockoutFor    time.Duration // `lockout_for`: how long a locked account stays locked; default 15m
 	AddressLimit  int           // `address_limit`: failed logins from one address within lockout_for before it is refused; default 30
 	MediaLinkTTL  time.Duration // `media_link_ttl`: lifetime of the signed links in HLS playlists for players without a session; default 1h
+	// TrustedProxies: `trusted_proxies`: addresses or CIDR ranges of reverse proxies whose X-Forwarded-For
+	// names the client (for the audit log and the address limit); empty (default): the connection's own
+	// address, whatever a client writes in the header.
+	TrustedProxies []string
+}
+
+// ProxyNets is TrustedProxies parsed; entries that do not parse (Validate reports them) are left out.
+func (a Auth) ProxyNets() []*net.IPNet {
+	var nets []*net.IPNet
+	for _, s := range a.TrustedProxies {
+		if n, ok := parseNet(s); ok {
+			nets = append(nets, n)
+		}
+	}
+	return nets
+}
+
+// parseNet reads a CIDR range, or one address as a range of one.
+func parseNet(s string) (*net.IPNet, bool) {
+	if _, n, err := net.ParseCIDR(s); err == nil {
+		return n, true
+	}
+	ip := net.ParseIP(s)
+	if ip == nil {
+		return nil, false
+	}
+	bits := 128
+	if ip.To4() != nil {
+		ip, bits = ip.To4(), 32
+	}
+	return &net.IPNet{IP: ip, Mask: net.CIDRMask(bits, bits)}, true
 }
 
 // Audit says how long the audit log is kept.
@@ -86,6 +117,7 @@ func (d *decoder) auth(path string, n *yaml.Node, a *Auth) {
 		{"lockout_for", d.duration(&a.LockoutFor, nil, positiveProblem(0))},
 		{"address_limit", d.wholeNumber(&a.AddressLimit, "must be at least 1")},
 		{"media_link_ttl", d.duration(&a.MediaLinkTTL, nil, positiveProblem(0))},
+		{"trusted_proxies", d.stringList(&a.TrustedProxies)},
 	})
 }
 
@@ -175,6 +207,11 @@ func (v *validator) security() {
 	}
 	if a.AddressLimit < 1 {
 		v.errorf("auth.address_limit", "must be at least 1, got %d", a.AddressLimit)
+	}
+	for i, p := range a.TrustedProxies {
+		if _, ok := parseNet(p); !ok {
+			v.errorf(fmt.Sprintf("auth.trusted_proxies[%d]", i), "must be an IP address or a CIDR range (10.0.0.5, 10.0.0.0/24), got %q", p)
+		}
 	}
 	v.auditRetention()
 	v.upstream(&v.c.Upstream)

@@ -38,6 +38,7 @@ auth:
   lockout_for: 1m
   address_limit: 10
   media_link_ttl: 10m
+  trusted_proxies: [10.0.0.5, "192.168.1.0/24", "::1"]
 audit:
   retention: 3650d
 upstream:
@@ -55,6 +56,9 @@ upstream:
 	if c.Auth.LockoutAfter != 3 || c.Auth.SessionIdle != 30*time.Minute || c.Auth.SecureCookies != "always" {
 		t.Errorf("Auth = %+v", c.Auth)
 	}
+	if nets := c.Auth.ProxyNets(); len(nets) != 3 || nets[0].String() != "10.0.0.5/32" || nets[1].String() != "192.168.1.0/24" || nets[2].String() != "::1/128" {
+		t.Errorf("ProxyNets = %v", nets)
+	}
 	push := c.Upstream.Push
 	if len(push) != 2 || push[0].Transport != "tcp" || push[1].Transport != "udp" || push[0].URLFor("gate") != "rtsp://central.example.vn/dongnai/gate" {
 		t.Errorf("Push = %+v", push)
@@ -71,11 +75,13 @@ auth:
   lockout_after: 0
   lockout_for: -1m
   adress_limit: 3
+  trusted_proxies: [nginx]
 `, `vigil.yaml:4: auth.session_idle: must not be longer than session_max (12h), got 13h
 vigil.yaml:5: auth.secure_cookies: must be one of auto, always, never; got "sometimes"
 vigil.yaml:6: auth.lockout_after: must be at least 1
 vigil.yaml:7: auth.lockout_for: must be > 0, got -1m
-vigil.yaml:8: auth.adress_limit: unknown key (did you mean address_limit?)`},
+vigil.yaml:8: auth.adress_limit: unknown key (did you mean address_limit?)
+vigil.yaml:9: auth.trusted_proxies[0]: must be an IP address or a CIDR range (10.0.0.5, 10.0.0.0/24), got "nginx"`},
 		{"audit shorter than footage", `
 storage: {path: ./data}
 retention: {max_age: 400d}

@@ -58,9 +58,7 @@ func (s *Server) newEcho() *echo.Echo {
 	h.live = &playback.Live{Subscribe: s.Recorder.Subscribe, Log: h.log}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	// The address in the audit log and the login limits is the connection's own: X-Forwarded-For is whatever
-	// the client wants it to be.
-	e.IPExtractor = echo.ExtractIPDirect()
+	e.IPExtractor = clientAddress(s.Config.Auth.ProxyNets())
 	e.HTTPErrorHandler = h.handleError
 	// The request log is outermost so it sees the status of every answer, including recovered panics.
 	e.Use(h.logRequests, h.recoverPanics, h.refuseCrossSite)
@@ -136,6 +134,21 @@ func (h *handlers) routes(e *echo.Echo) {
 	for _, page := range []string{"/", "/camera/:id", "/dashboard", "/facilities", "/facilities/:id", "/survey", "/continuity", "/users", "/audit"} {
 		add(get, page, r{page: true}, h.uiPage)
 	}
+}
+
+// clientAddress is how the audit log and the login limits learn where a request comes from: the
+// connection's own address, or, behind one of the configured reverse proxies, what X-Forwarded-For says
+// (read from the right, trusting only those proxies). Nothing else is trusted: X-Forwarded-For is whatever
+// a client wants it to be.
+func clientAddress(proxies []*net.IPNet) echo.IPExtractor {
+	if len(proxies) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, n := range proxies {
+		opts = append(opts, echo.TrustIPRange(n))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
 }
 
 // ListenAndServe serves on addr until ctx is done, then shuts down gracefully, giving in-flight requests

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -223,5 +224,33 @@ func TestCameraAddressesHiddenFromViewers(t *testing.T) {
 	op := h.cameraViewFor(&auth.Principal{Role: auth.Operator}, st)
 	if op.URL == "" || op.Substream.URL == "" {
 		t.Errorf("an operator sees %q and %+v", op.URL, op.Substream)
+	}
+}
+
+// TestClientAddressBehindProxies: X-Forwarded-For names the client only when the connection comes from a
+// configured proxy; otherwise the audit log keeps the connection's own address.
+func TestClientAddressBehindProxies(t *testing.T) {
+	for _, tc := range []struct {
+		proxies []string
+		want    string
+	}{
+		{nil, "127.0.0.1"},
+		{[]string{"10.0.0.0/8"}, "127.0.0.1"},
+		{[]string{"127.0.0.1"}, "203.0.113.7"},
+	} {
+		f := newFixture(t)
+		f.cfg.Auth.TrustedProxies = tc.proxies
+		hs := httptest.NewServer(f.srv.Handler())
+		req, _ := http.NewRequest("POST", hs.URL+"/api/v1/auth/login", strings.NewReader(`{"username":"nobody","password":"guess"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Forwarded-For", "203.0.113.7")
+		if code, body := sendRaw(t, req); code != http.StatusUnauthorized {
+			t.Fatalf("login: %d %s", code, body)
+		}
+		hs.Close()
+		events, _ := f.st.AuditEvents(context.Background(), store.AuditFilter{Action: "login_failed"})
+		if len(events) != 1 || events[0].Address != tc.want {
+			t.Errorf("trusted proxies %v: audited %+v, want the address %s", tc.proxies, events, tc.want)
+		}
 	}
 }
