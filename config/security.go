@@ -1,7 +1,10 @@
 package config
 
 import (
+	"crypto/tls"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/url"
 	"strings"
@@ -92,7 +95,18 @@ type Upstream struct {
 	// PublicURL: `public_url`: rtsp://host:port the status feed advertises for the re-stream; default: the
 	// host the feed was asked on, with Listen's port.
 	PublicURL string
-	Push      []PushTarget // `push`: servers vigil publishes streams to
+	// TLSCert, TLSKey: `tls_cert`, `tls_key`: PEM files (relative to the config file's folder); with both,
+	// the re-stream speaks RTSPS only (rtsps://), so passwords and tokens cross the network encrypted.
+	TLSCert, TLSKey string
+	Push            []PushTarget // `push`: servers vigil publishes streams to
+}
+
+// Scheme is the re-stream's URL scheme: rtsps with a certificate, rtsp without.
+func (u Upstream) Scheme() string {
+	if u.TLSCert != "" {
+		return "rtsps"
+	}
+	return "rtsp"
 }
 
 // PushTarget is one RTSP server that receives a camera's stream by ANNOUNCE/RECORD.
@@ -131,6 +145,8 @@ func (d *decoder) upstream(path string, n *yaml.Node, u *Upstream) {
 	d.mapping(path, n, []field{
 		{"listen", d.str(&u.Listen)},
 		{"public_url", d.str(&u.PublicURL)},
+		{"tls_cert", d.str(&u.TLSCert)},
+		{"tls_key", d.str(&u.TLSKey)},
 		{"push", func(p string, v *yaml.Node) {
 			seq := resolve(v)
 			if seq.Kind != yaml.SequenceNode {
@@ -180,6 +196,11 @@ func (c *Config) applySecurityDefaults() {
 	}
 	if c.Upstream.Listen == "" {
 		c.Upstream.Listen = defaultUpstreamListen
+	}
+	for _, p := range []*string{&c.Upstream.TLSCert, &c.Upstream.TLSKey} {
+		if *p != "" {
+			*p = c.resolve(*p)
+		}
 	}
 	for i := range c.Upstream.Push {
 		if c.Upstream.Push[i].Transport == "" {
@@ -247,6 +268,7 @@ func (v *validator) upstream(u *Upstream) {
 			v.errorf("upstream.public_url", "must be rtsp://host[:port] without credentials, got %q", Redact(u.PublicURL))
 		}
 	}
+	v.upstreamTLS(u)
 	cameras := map[string]bool{}
 	for _, cam := range v.c.Cameras {
 		cameras[cam.ID] = true
@@ -265,4 +287,28 @@ func (v *validator) upstream(u *Upstream) {
 		}
 		v.oneOf(path+".transport", t.Transport, []string{"tcp", "udp"})
 	}
+}
+
+// upstreamTLS checks that the certificate and key come together and load (the message never quotes them).
+func (v *validator) upstreamTLS(u *Upstream) {
+	switch {
+	case u.TLSCert == "" && u.TLSKey == "":
+	case u.TLSCert == "":
+		v.errorf("upstream.tls_cert", "required with tls_key")
+	case u.TLSKey == "":
+		v.errorf("upstream.tls_key", "required with tls_cert")
+	default:
+		if _, err := tls.LoadX509KeyPair(u.TLSCert, u.TLSKey); err != nil {
+			v.errorf("upstream.tls_cert", "cannot load the certificate and key: %s", tlsProblem(err))
+		}
+	}
+}
+
+// tlsProblem says what is wrong with a certificate pair without repeating any of its bytes.
+func tlsProblem(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Op + " " + pe.Path + ": " + pe.Err.Error()
+	}
+	return err.Error()
 }

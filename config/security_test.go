@@ -127,3 +127,15 @@ vigil.yaml:12: upstream.push[1].transport: must be one of tcp, udp; got "auto"`}
 		})
 	}
 }
+
+func TestUpstreamTLSErrors(t *testing.T) {
+	_, _, err := loadIn(t, "storage: {path: ./data}\nupstream:\n  tls_key: key.pem\n")
+	if err == nil || err.Error() != "vigil.yaml:2: upstream.tls_cert: required with tls_key" {
+		t.Errorf("a key without its certificate: %v", err)
+	}
+	_, _, err = loadIn(t, "storage: {path: ./data}\nupstream:\n  tls_cert: missing.pem\n  tls_key: missing-key.pem\n")
+	if err == nil || !strings.HasPrefix(err.Error(), "vigil.yaml:3: upstream.tls_cert: cannot load the certificate and key: open ") ||
+		!strings.Contains(err.Error(), "missing.pem: no such file or directory") {
+		t.Errorf("files that are not there: %v", err)
+	}
+}

@@ -3,6 +3,7 @@ package upstream_test
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"io"
@@ -79,6 +80,7 @@ type rigCamera struct {
 // RTSP server re-streaming them.
 type rig struct {
 	auth *testAuth
+	tls  *tls.Config // set before startServer for an RTSPS server
 	t    *testing.T
 	cams *simcam.Server
 	cfg  *config.Config
@@ -154,7 +156,7 @@ func (r *rig) startServer() {
 		ids = append(ids, c.ID)
 	}
 	r.srv = &upstream.Server{Listen: "127.0.0.1:0", Subscribe: r.subs.subscribe, Cameras: func() []string { return ids },
-		Authorize: r.auth, Log: r.log, Grace: 300 * time.Millisecond, Recheck: 100 * time.Millisecond}
+		Authorize: r.auth, Log: r.log, Grace: 300 * time.Millisecond, Recheck: 100 * time.Millisecond, TLS: r.tls}
 	if err := r.srv.Start(); err != nil {
 		r.t.Fatal(err)
 	}

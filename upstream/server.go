@@ -1,6 +1,7 @@
 package upstream
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -61,6 +62,8 @@ type Server struct {
 	Log *slog.Logger
 	// Grace is how long a camera's stream outlives its last reader; it defaults to 10 seconds.
 	Grace time.Duration
+	// TLS, when set, makes the server speak RTSPS only: Basic credentials then cross the network encrypted.
+	TLS *tls.Config
 	// Recheck is how often every reading session's Permit is asked whether it still holds; one that does not
 	// is disconnected. It defaults to 15 seconds.
 	Recheck time.Duration
@@ -141,6 +144,7 @@ func (s *Server) Start() error {
 		WriteQueueSize: writeQueueSize,
 		// Basic only: the Authorizer needs the password in clear to check it against a hash.
 		AuthMethods: []auth.VerifyMethod{auth.VerifyMethodBasic},
+		TLSConfig:   s.TLS,
 	}
 	if err := s.rtsp.Start(); err != nil {
 		return fmt.Errorf("upstream: %w", err)

@@ -2,7 +2,14 @@ package upstream_test
 
 import (
 	"bufio"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"fmt"
+	"math/big"
 	"net"
 	"regexp"
 	"strings"
@@ -306,4 +313,42 @@ func TestRevokedReaderIsDisconnected(t *testing.T) {
 	if _, err := describe(url); statusCode(err) != 401 {
 		t.Errorf("the revoked token again: %v, want 401", err)
 	}
+}
+
+// TestRTSPS: with a certificate the re-stream speaks RTSPS only: ffprobe reads it over TLS, and a plain
+// RTSP client gets nothing, so no password crosses the network in clear.
+func TestRTSPS(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, rigCamera{"cam", simcam.ClipH264})
+	r.tls = &tls.Config{Certificates: []tls.Certificate{selfSigned(t)}}
+	r.startServer()
+	r.waitLive("cam")
+	secure := strings.Replace(r.url(tokenUser, tokenPass, "cam"), "rtsp://", "rtsps://", 1)
+	p, errOut, err := ffprobe(t, secure)
+	if err != nil {
+		t.Fatalf("ffprobe over RTSPS: %v\n%s", err, errOut)
+	}
+	if v, ok := p.stream("h264"); !ok || v.Width != 640 {
+		t.Errorf("ffprobe over RTSPS reads %+v", p.Streams)
+	}
+	if _, errOut, err := ffprobe(t, r.url(tokenUser, tokenPass, "cam")); err == nil {
+		t.Errorf("plain RTSP to the RTSPS server was answered: %s", errOut)
+	}
+}
+
+// selfSigned makes a certificate for 127.0.0.1 (ffprobe does not verify certificates unless asked).
+func selfSigned(t *testing.T) tls.Certificate {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "vigil test"},
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
 }

@@ -23,8 +23,9 @@ type UpstreamReporter interface {
 type UpstreamState struct {
 	// RTSPPort is the re-stream's port; 0 when it is off.
 	RTSPPort int
-	// PublicURL is upstream.public_url ("" = build rtsp://<host the feed was asked on>:RTSPPort).
+	// PublicURL is upstream.public_url ("" = build Scheme://<host the feed was asked on>:RTSPPort).
 	PublicURL string
+	Scheme    string         // rtsp, or rtsps when the re-stream has a certificate
 	Readers   map[string]int // RTSP readers per camera
 	Push      []PushState
 }
@@ -213,7 +214,11 @@ func rtspBase(s UpstreamState, requestHost string) string {
 	if err != nil {
 		host = requestHost
 	}
-	return "rtsp://" + net.JoinHostPort(host, strconv.Itoa(s.RTSPPort))
+	scheme := s.Scheme
+	if scheme == "" {
+		scheme = "rtsp"
+	}
+	return scheme + "://" + net.JoinHostPort(host, strconv.Itoa(s.RTSPPort))
 }
 
 // linksAnswer gives a player without a cookie (VLC, the central system's viewer) URLs it can open as they

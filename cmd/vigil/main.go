@@ -251,7 +251,7 @@ func serve(cfg *config.Config, log *slog.Logger, stdout io.Writer, hooks serveHo
 	err = srv.ListenAndServe(ctx, cfg.Listen, func(a net.Addr) {
 		url := "http://" + a.String() + "/"
 		if rtsp := up.RTSPAddr(); rtsp != "" {
-			fmt.Fprintf(stdout, "vigil %s: RTSP re-stream for the central system at rtsp://%s/{camera}\n", version, rtsp)
+			fmt.Fprintf(stdout, "vigil %s: RTSP re-stream for the central system at %s/{camera}\n", version, rtsp)
 		}
 		fmt.Fprintf(stdout, "vigil %s: recording %d cameras into %s; web server at %s\n",
 			version, len(cfg.Cameras), cfg.Storage.Path, url)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"log/slog"
 	"net"
@@ -96,6 +97,7 @@ type upstreamLink struct {
 	server *upstream.Server
 	pusher *upstream.Pusher
 	public string
+	scheme string // rtsp or rtsps
 	// stopPush ends the publishers; pushed is closed once they all have.
 	stopPush context.CancelFunc
 	pushed   chan struct{}
@@ -103,7 +105,7 @@ type upstreamLink struct {
 
 // startUpstream starts the RTSP re-stream and the publishers; the publishers stop with ctx.
 func startUpstream(ctx context.Context, cfg *config.Config, rec *recorder.Recorder, a *auth.Service, st *store.Store, log *slog.Logger) (*upstreamLink, error) {
-	l := &upstreamLink{public: cfg.Upstream.PublicURL}
+	l := &upstreamLink{public: cfg.Upstream.PublicURL, scheme: cfg.Upstream.Scheme()}
 	facilities := map[string]string{}
 	var ids []string
 	for _, c := range cfg.Cameras {
@@ -115,6 +117,13 @@ func startUpstream(ctx context.Context, cfg *config.Config, rec *recorder.Record
 	if cfg.Upstream.Listen != config.UpstreamOff {
 		l.server = &upstream.Server{Listen: cfg.Upstream.Listen, Subscribe: rec.Subscribe, Cameras: func() []string { return ids },
 			Authorize: &rtspGate{auth: a, store: st, facilities: facilities, log: log}, Log: log}
+		if cfg.Upstream.TLSCert != "" {
+			cert, err := tls.LoadX509KeyPair(cfg.Upstream.TLSCert, cfg.Upstream.TLSKey)
+			if err != nil {
+				return nil, err
+			}
+			l.server.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		}
 		if err := l.server.Start(); err != nil {
 			return nil, err
 		}
@@ -132,12 +141,12 @@ func startUpstream(ctx context.Context, cfg *config.Config, rec *recorder.Record
 	return l, nil
 }
 
-// RTSPAddr is where the re-stream listens, or "" when it is off.
+// RTSPAddr is the re-stream's scheme://host:port, or "" when it is off.
 func (l *upstreamLink) RTSPAddr() string {
 	if l.server == nil {
 		return ""
 	}
-	return l.server.Addr().String()
+	return l.scheme + "://" + l.server.Addr().String()
 }
 
 // Close disconnects the readers and stops the publishers, waiting for them: the recorder they read from
@@ -154,7 +163,7 @@ func (l *upstreamLink) Close() {
 
 // UpstreamState is what the status feed reports (web.UpstreamReporter).
 func (l *upstreamLink) UpstreamState() web.UpstreamState {
-	s := web.UpstreamState{PublicURL: l.public, Readers: map[string]int{}}
+	s := web.UpstreamState{PublicURL: l.public, Scheme: l.scheme, Readers: map[string]int{}}
 	if l.server != nil {
 		if a, ok := l.server.Addr().(*net.TCPAddr); ok {
 			s.RTSPPort = a.Port
