@@ -207,12 +207,7 @@ func TestReadersShareOneSubscription(t *testing.T) {
 		t.Errorf("%d subscriptions open at once, want 1", peak)
 	}
 
-	s, err := play(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.c.Close()
-	waitFor(t, "video after subscribing again", 20*time.Second, func() bool { return s.video.Load() > 0 })
+	playing(t, url, "video after subscribing again")
 	if _, total, _ := r.subs.counts("cam"); total != 2 {
 		t.Errorf("%d subscriptions made, want 2", total)
 	}
@@ -225,12 +220,7 @@ func TestCameraDisconnectEndsReaders(t *testing.T) {
 	r := newRig(t, rigCamera{"cam", simcam.ClipH265})
 	r.startServer()
 	url := r.url(tokenUser, tokenPass, "cam")
-	s, err := play(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.c.Close()
-	waitFor(t, "video", 20*time.Second, func() bool { return s.video.Load() > 0 })
+	s := playing(t, url, "video")
 
 	r.cams.StopCamera("cam")
 	ended := make(chan error, 1)
@@ -254,12 +244,7 @@ func TestCameraDisconnectEndsReaders(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.waitLive("cam")
-	s2, err := play(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s2.c.Close()
-	waitFor(t, "video from the camera's new session", 20*time.Second, func() bool { return s2.video.Load() > 0 })
+	playing(t, url, "video from the camera's new session")
 }
 
 // TestParamsLearnedInBand: a camera that sends its parameter sets only in-band is re-streamed with them
@@ -293,12 +278,7 @@ func TestRevokedReaderIsDisconnected(t *testing.T) {
 	r := newRig(t, rigCamera{"cam", simcam.ClipH264})
 	r.startServer()
 	url := r.url(tokenUser, tokenPass, "cam")
-	s, err := play(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.c.Close()
-	waitFor(t, "video", 20*time.Second, func() bool { return s.video.Load() > 0 })
+	s := playing(t, url, "video")
 	if n := r.auth.started.Load(); n != 1 {
 		t.Errorf("%d views started, want 1 (one DESCRIBE, two SETUPs, one PLAY)", n)
 	}
@@ -351,4 +331,16 @@ func selfSigned(t *testing.T) tls.Certificate {
 		t.Fatal(err)
 	}
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
+}
+
+// playing plays url and waits until video arrives (what), closing the reader when the test ends.
+func playing(t *testing.T, url, what string) *session {
+	t.Helper()
+	s, err := play(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.c.Close() })
+	waitFor(t, what, 20*time.Second, func() bool { return s.video.Load() > 0 })
+	return s
 }
