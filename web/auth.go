@@ -74,7 +74,6 @@ func (h *handlers) add(e *echo.Echo, method, path string, a access, fn echo.Hand
 		panic("route " + method + " " + path + " has no access rule")
 	}
 	e.Add(method, path, h.guard(a, fn))
-	h.rules[method+" "+path] = a
 }
 
 // guard authenticates the request, checks its permission and scope, and audits state changes.

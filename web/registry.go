@@ -525,13 +525,19 @@ func parseRegistryTime(s string, loc *time.Location) (int64, error) {
 
 // placeCameras adds where each camera looks (from the config) and its facility's name (one query for all).
 // A registry that cannot be read leaves the names out rather than failing the camera list.
-func (h *handlers) placeCameras(ctx context.Context, views []cameraView) {
+// cameraLocations maps each configured camera to where it looks.
+func (h *handlers) cameraLocations() map[string]string {
 	locations := map[string]string{}
 	if h.Config != nil {
 		for _, cam := range h.Config.Cameras {
 			locations[cam.ID] = cam.Location
 		}
 	}
+	return locations
+}
+
+func (h *handlers) placeCameras(ctx context.Context, views []cameraView) {
+	locations := h.cameraLocations()
 	names := map[string]string{}
 	if fs, err := h.Store.Facilities(ctx); err != nil {
 		h.log.Warn("camera list: facility names unavailable", "err", err)

@@ -48,7 +48,7 @@ func (s *Server) newEcho() *echo.Echo {
 		// Without it every route would be open or every request would fail: neither is a server to start.
 		panic("web.Server.Auth is nil")
 	}
-	h := &handlers{Server: s, log: s.logger(), loc: s.location(), rules: map[string]access{}, loginFailures: newLoginFailures()}
+	h := &handlers{Server: s, log: s.logger(), loc: s.location(), loginFailures: newLoginFailures()}
 	assets, err := uiAssets()
 	if err != nil {
 		// The files are compiled in: a failure to read them is a broken build, and the API still works.
@@ -224,8 +224,6 @@ type handlers struct {
 	// views tells live view starts apart from the playlist reloads of a view going on, for the audit log.
 	views liveViews
 	ui    map[string]uiAsset
-	// rules is every route's access rule by "METHOD path", for the route walk test.
-	rules map[string]access
 	// loginFailures counts refused logins at the login route.
 	loginFailures prometheus.Counter
 }

@@ -120,6 +120,7 @@ func (h *handlers) upstreamStatus(c echo.Context) error {
 	a := upstreamAnswer{Schema: UpstreamSchema, GeneratedAt: h.apiTime(now), Version: h.Version, Province: h.provinceAnswer(),
 		Facilities: []upstreamFacility{}, Cameras: []upstreamCamera{}}
 	total, online := map[string]int{}, map[string]int{}
+	locations := h.cameraLocations()
 	for _, s := range cams {
 		if !p.CanAt(auth.Live, s.Facility) {
 			continue
@@ -128,7 +129,7 @@ func (h *handlers) upstreamStatus(c echo.Context) error {
 		if s.State == "online" {
 			online[s.Facility]++
 		}
-		uc := upstreamCamera{ID: s.ID, Name: s.Name, Facility: s.Facility, Location: h.cameraLocation(s.ID), Enabled: s.Enabled,
+		uc := upstreamCamera{ID: s.ID, Name: s.Name, Facility: s.Facility, Location: locations[s.ID], Enabled: s.Enabled,
 			State: s.State, Since: h.apiTime(s.Since), LastError: s.LastError, Codec: s.VideoCodec, Width: s.Width, Height: s.Height,
 			Uptime: uptimePair{Today: today[s.ID], Last7Days: week[s.ID]}, Readers: state.Readers[s.ID], Push: []pushView{}}
 		if base != "" {
@@ -191,15 +192,6 @@ func (h *handlers) uptimes(ctx context.Context, now time.Time) (map[string]*floa
 		}
 	}
 	return out[0], out[1], nil
-}
-
-func (h *handlers) cameraLocation(id string) string {
-	for _, cam := range h.Config.Cameras {
-		if cam.ID == id {
-			return cam.Location
-		}
-	}
-	return ""
 }
 
 // rtspBase is rtsp://host:port of the re-stream as the asker should reach it.
