@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"strings"
+	"time"
 )
 
 // AuditEvent is one line of the audit log.
@@ -34,10 +35,13 @@ type AuditFilter struct {
 	Limit    int   // 0 = no limit
 }
 
-// AppendAudit writes one event; its ID is set on return.
+// AppendAudit writes one event, at now unless At is set; its ID is set on return.
 func (s *Store) AppendAudit(ctx context.Context, e *AuditEvent) error {
 	if e.Outcome == "" {
 		e.Outcome = "ok"
+	}
+	if e.At == 0 {
+		e.At = time.Now().UnixNano()
 	}
 	res, err := s.write.ExecContext(ctx, `INSERT INTO audit (at_ns, actor, actor_kind, role, address, action, camera, facility,
 		start_ns, end_ns, bytes, detail, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,

@@ -34,7 +34,7 @@ type auditEvent struct {
 // request: the footage was already sent, and an audit log that could block every view would be a way to
 // take monitoring down.
 func (h *handlers) audit(c echo.Context, ev auditEvent) {
-	e := &store.AuditEvent{At: time.Now().UnixNano(), Address: c.RealIP(), Action: ev.action, Camera: ev.camera,
+	e := &store.AuditEvent{Address: c.RealIP(), Action: ev.action, Camera: ev.camera,
 		Bytes: ev.bytes, Detail: truncate(ev.detail, 500), Outcome: ev.outcome, ActorKind: "anonymous", Actor: ev.actor}
 	if p := principal(c); p != nil {
 		e.Actor, e.ActorKind, e.Role = p.Name, string(p.Kind), string(p.Role)
@@ -189,14 +189,8 @@ func timeCell(t *apiTime) string {
 	return time.Time(*t).Format(time.RFC3339)
 }
 
-// auditAs is the actor kind for events vigil writes by itself.
+// systemActor is the actor of the events vigil writes by itself.
 const systemActor = "vigil"
-
-// auditSystem writes an event of vigil's own (a configuration change seen at start).
-func auditSystem(ctx context.Context, st *store.Store, action, detail string) error {
-	return st.AppendAudit(ctx, &store.AuditEvent{At: time.Now().UnixNano(), Actor: systemActor, ActorKind: "system",
-		Action: action, Detail: detail})
-}
 
 // housekeepEvery is how often ended sessions and audit events past audit.retention are deleted.
 const housekeepEvery = time.Hour
@@ -236,5 +230,5 @@ func AuditConfig(ctx context.Context, st *store.Store, cfg *config.Config, data 
 		return nil
 	}
 	detail := fmt.Sprintf("sha256:%s %s: %d cameras, %d facilities", digest, cfg.File, len(cfg.Cameras), len(cfg.Facilities))
-	return auditSystem(ctx, st, "config.change", detail)
+	return st.AppendAudit(ctx, &store.AuditEvent{Actor: systemActor, ActorKind: "system", Action: "config.change", Detail: detail})
 }

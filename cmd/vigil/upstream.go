@@ -6,7 +6,6 @@ import (
 	"errors"
 	"log/slog"
 	"net"
-	"time"
 
 	"vigil/auth"
 	"vigil/config"
@@ -69,7 +68,6 @@ func (p *rtspPermit) Started() {
 }
 
 func (g *rtspGate) audit(ctx context.Context, e *store.AuditEvent) {
-	e.At = time.Now().UnixNano()
 	if err := g.store.AppendAudit(ctx, e); err != nil {
 		g.log.Error("audit event not written", "action", e.Action, "camera", e.Camera, "err", err)
 	}

@@ -278,6 +278,6 @@ func auditCLI(ctx context.Context, st *store.Store, action, detail string) error
 	if who == "" {
 		who = "unknown"
 	}
-	return st.AppendAudit(ctx, &store.AuditEvent{At: time.Now().UnixNano(), Actor: "cli:" + who, ActorKind: "system",
+	return st.AppendAudit(ctx, &store.AuditEvent{Actor: "cli:" + who, ActorKind: "system",
 		Action: action, Detail: detail})
 }
