@@ -293,3 +293,24 @@ func matches(text string, words []string) bool {
 func IsNotFound(err error) bool {
 	return errors.Is(err, store.ErrFacilityNotFound) || errors.Is(err, store.ErrContactNotFound)
 }
+
+// Known tells whether a facility id exists: in the store, or in the config (users and tokens are often
+// made before the first start, when the config's facilities have not reached the store yet).
+func (r *Registry) Known(ctx context.Context) func(string) bool {
+	return func(id string) bool {
+		if r.Config != nil {
+			for _, f := range r.Config.Facilities {
+				if f.ID == id {
+					return true
+				}
+			}
+			for _, c := range r.Config.Cameras {
+				if c.Facility == id {
+					return true
+				}
+			}
+		}
+		_, err := r.Store.Facility(ctx, id)
+		return err == nil
+	}
+}

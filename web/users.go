@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -72,13 +71,6 @@ func (h *handlers) storeGrants(reqs []grantRequest) ([]store.Grant, error) {
 	return grants, nil
 }
 
-func (h *handlers) facilityExists(ctx context.Context) func(string) bool {
-	return func(id string) bool {
-		_, err := h.Store.Facility(ctx, id)
-		return err == nil
-	}
-}
-
 // accountError answers a refused account change: 400 with the reason, 404, 409.
 func accountError(err error) error {
 	switch {
@@ -123,7 +115,7 @@ func (h *handlers) createUser(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	password, err := h.Auth.AddUser(ctx, a, req.Password, h.facilityExists(ctx))
+	password, err := h.Auth.AddUser(ctx, a, req.Password, h.reg().Known(ctx))
 	if err != nil {
 		return accountError(err)
 	}
@@ -150,7 +142,7 @@ func (h *handlers) updateUser(c echo.Context) error {
 	if err != nil {
 		return accountError(err)
 	}
-	if err := h.Auth.UpdateUser(ctx, a, h.facilityExists(ctx)); err != nil {
+	if err := h.Auth.UpdateUser(ctx, a, h.reg().Known(ctx)); err != nil {
 		return accountError(err)
 	}
 	u, err := h.Store.UserByName(ctx, a.Username)
@@ -256,7 +248,7 @@ func (h *handlers) createToken(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := auth.CheckToken(a.Name, a.Role, a.Grants, h.facilityExists(ctx)); err != nil {
+	if err := auth.CheckToken(a.Name, a.Role, a.Grants, h.reg().Known(ctx)); err != nil {
 		return accountError(err)
 	}
 	t := &store.Token{Name: a.Name, Role: string(a.Role), Grants: a.Grants, CreatedBy: principal(c).Actor()}

@@ -15,6 +15,7 @@ import (
 
 	"vigil/auth"
 	"vigil/config"
+	"vigil/registry"
 	"vigil/store"
 )
 
@@ -134,7 +135,7 @@ func cmdUser(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if sub != "list" && (f.fs.NArg() != 1 || username == "") {
 		return fmt.Errorf("give exactly one user name\n%s", userUsage)
 	}
-	known := facilityChecker(ctx, st, cfg)
+	known := (&registry.Registry{Store: st, Config: cfg}).Known(ctx)
 	switch sub {
 	case "add":
 		return userAdd(ctx, svc, f, username, known, stdin, stdout)
@@ -240,7 +241,7 @@ func cmdToken(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("--role: %w", err)
 	}
 	name := f.fs.Arg(0)
-	if err := auth.CheckToken(name, role, f.grants(), facilityChecker(ctx, st, cfg)); err != nil {
+	if err := auth.CheckToken(name, role, f.grants(), (&registry.Registry{Store: st, Config: cfg}).Known(ctx)); err != nil {
 		return err
 	}
 	svc := &auth.Service{Store: st, Config: cfg.Auth}
@@ -250,25 +251,6 @@ func cmdToken(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "token %s: %s\n(shown once: it is stored only as a hash)\n", name, secret)
 	return auditCLI(ctx, st, "token.create", name+" role="+string(role))
-}
-
-// facilityChecker knows the facilities of the store and of the config: users are often made before the
-// first start, when the config's facilities have not reached the store yet.
-func facilityChecker(ctx context.Context, st *store.Store, cfg *config.Config) func(string) bool {
-	return func(id string) bool {
-		for _, f := range cfg.Facilities {
-			if f.ID == id {
-				return true
-			}
-		}
-		for _, c := range cfg.Cameras {
-			if c.Facility == id {
-				return true
-			}
-		}
-		_, err := st.Facility(ctx, id)
-		return err == nil
-	}
 }
 
 // auditCLI writes a change made on the command line: whoever runs it has the server's files, so the
