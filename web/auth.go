@@ -155,11 +155,15 @@ func (h *handlers) authenticate(c echo.Context, a access) (*auth.Principal, erro
 // authorizationName is who an Authorization header claims to be, for the audit log: the Basic user name,
 // or "token" for a Bearer token (whose secret is never written down).
 func authorizationName(authz string) string {
-	r := &http.Request{Header: http.Header{"Authorization": {authz}}}
-	if user, _, ok := r.BasicAuth(); ok {
+	if user, _, ok := basicCredentials(authz); ok {
 		return auth.SafeName(user)
 	}
 	return "token"
+}
+
+// basicCredentials reads an Authorization header's Basic user name and password (net/http's parser).
+func basicCredentials(authz string) (user, pass string, ok bool) {
+	return (&http.Request{Header: http.Header{"Authorization": {authz}}}).BasicAuth()
 }
 
 func (h *handlers) fromAuthorization(ctx context.Context, authz string, from auth.Client) (*auth.Principal, error) {
@@ -168,8 +172,7 @@ func (h *handlers) fromAuthorization(ctx context.Context, authz string, from aut
 	case "bearer":
 		return h.Auth.Token(ctx, strings.TrimSpace(cred), from)
 	case "basic":
-		r := &http.Request{Header: http.Header{"Authorization": {authz}}}
-		user, pass, ok := r.BasicAuth()
+		user, pass, ok := basicCredentials(authz)
 		if !ok {
 			return nil, apiError(http.StatusBadRequest, "malformed Basic credentials")
 		}
